@@ -1,0 +1,6 @@
+"""lerobot-resip: ResiP for precise assembly as a LeRobot plugin.
+
+Importing the package registers the `furniture` env type (and its gymnasium ids) with LeRobot.
+"""
+
+from lerobot_resip import envs  # noqa: F401

@@ -1,0 +1,84 @@
+"""The `furniture` env type for LeRobot's CLIs (`--env.type=furniture`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lerobot.configs import FeatureType, PolicyFeature
+from lerobot.envs.configs import EnvConfig
+from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_IMAGES, OBS_STATE
+
+from lerobot_resip.envs.gym_env import CAMERAS, OBS_TYPES
+from lerobot_resip.envs.sim import ACTION_DIM, PART_POSE_DIM, STATE_DIM
+from lerobot_resip.envs.tasks import check_randomness, get_task
+
+GYM_NAMESPACE = "lerobot_resip"
+
+
+@EnvConfig.register_subclass("furniture")
+@dataclass
+class FurnitureEnvConfig(EnvConfig):
+    """Simulated precise-assembly tasks (MuJoCo) with the paper's state and action spaces.
+
+    Args:
+        task: which assembly (`peg_in_hole`).
+        randomness: `low` (parts +-1.5 cm, +-15 deg) or `med` (+-5 cm, +-45 deg) at reset.
+        clearance_mm: hole width minus peg width, in millimetres (the paper uses 0.2).
+        perturb: the paper's robustness protocol, each part pushed with probability 1% a step.
+        obs_type: `state` (agent_pos + environment_state) or `pixels_state` (plus front and
+            wrist camera images).
+        episode_length: control steps before truncation; None for the task's own (200).
+    """
+
+    task: str | None = "peg_in_hole"
+    fps: int = 10
+    randomness: str = "low"
+    clearance_mm: float = 0.5
+    perturb: bool = False
+    obs_type: str = "state"
+    episode_length: int | None = None
+    observation_width: int = 128
+    observation_height: int = 128
+    features: dict[str, PolicyFeature] = field(default_factory=dict)
+    features_map: dict[str, str] = field(
+        default_factory=lambda: {
+            ACTION: ACTION,
+            "agent_pos": OBS_STATE,
+            "environment_state": OBS_ENV_STATE,
+            **{f"pixels/{cam}": f"{OBS_IMAGES}.{cam}" for cam in CAMERAS},
+        }
+    )
+
+    def __post_init__(self):
+        spec = get_task(self.task)
+        check_randomness(self.randomness)
+        if self.obs_type not in OBS_TYPES:
+            raise ValueError(f"unknown obs_type {self.obs_type!r}; choose one of {', '.join(OBS_TYPES)}")
+        if self.episode_length is None:
+            self.episode_length = spec.episode_length
+        self.features = {
+            ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(ACTION_DIM,)),
+            "agent_pos": PolicyFeature(type=FeatureType.STATE, shape=(STATE_DIM,)),
+            "environment_state": PolicyFeature(type=FeatureType.ENV, shape=(PART_POSE_DIM * len(spec.parts),)),
+        }
+        if self.obs_type == "pixels_state":
+            for cam in CAMERAS:
+                self.features[f"pixels/{cam}"] = PolicyFeature(
+                    type=FeatureType.VISUAL, shape=(self.observation_height, self.observation_width, 3)
+                )
+
+    @property
+    def package_name(self) -> str:
+        return GYM_NAMESPACE
+
+    @property
+    def gym_kwargs(self) -> dict:
+        return {
+            "randomness": self.randomness,
+            "clearance_mm": self.clearance_mm,
+            "perturb": self.perturb,
+            "obs_type": self.obs_type,
+            "observation_width": self.observation_width,
+            "observation_height": self.observation_height,
+            "max_episode_steps": self.episode_length,
+        }

@@ -1,0 +1,98 @@
+"""Task definitions: scene, parts, what "assembled" means, and how resets are randomised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import mujoco
+import numpy as np
+
+from lerobot_resip.envs import scenes
+
+RANDOMNESS_LEVELS = ("low", "med")
+
+
+@dataclass(frozen=True)
+class AssemblyPair:
+    """A part that is assembled once its pose relative to `parent` matches `relative_pos`.
+
+    The pose test (from the reference implementation): relative position within
+    `pos_tolerance` on every axis (metres, in the parent's frame) and every row of the relative
+    rotation, taken modulo the pair's symmetries, with cosine >= `rot_cosine`. Insertion depth
+    counts: `relative_pos` is the fully inserted position, so a peg resting on the rim is not
+    assembled.
+    """
+
+    child: str
+    parent: str
+    relative_pos: tuple[float, float, float]
+    symmetries: np.ndarray  # (S, 3, 3) rotations of the child that look the same when assembled
+    pos_tolerance: float = 0.005
+    rot_cosine: float = 0.94
+
+
+@dataclass(frozen=True)
+class PartReset:
+    """Nominal pose of a part at reset, and how far each randomness level moves it."""
+
+    xy: tuple[float, float]  # m, in the robot base frame
+    z: float  # m, height of the body frame when resting on the table
+    xy_range: dict[str, float] = field(default_factory=lambda: {"low": 0.015, "med": 0.05})  # +- m
+    yaw_range: dict[str, float] = field(  # +- rad
+        default_factory=lambda: {"low": np.deg2rad(15), "med": np.deg2rad(45)}
+    )
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    description: str
+    build_model: Callable[[float], mujoco.MjModel]  # clearance (m) -> compiled scene
+    parts: tuple[str, ...]  # body names, in the order of `environment_state`
+    resets: dict[str, PartReset]
+    pairs: tuple[AssemblyPair, ...]
+    episode_length: int  # control steps at 10 Hz
+
+
+def _z_rotations(count: int) -> np.ndarray:
+    angles = 2 * np.pi * np.arange(count) / count
+    c, s = np.cos(angles), np.sin(angles)
+    rots = np.zeros((count, 3, 3))
+    rots[:, 0, 0], rots[:, 0, 1], rots[:, 1, 0], rots[:, 1, 1], rots[:, 2, 2] = c, -s, s, c, 1
+    return rots
+
+
+TASKS: dict[str, TaskSpec] = {
+    "peg_in_hole": TaskSpec(
+        name="peg_in_hole",
+        description="Grasp the peg and insert it into the hole.",
+        build_model=scenes.build_peg_in_hole,
+        parts=("peg", "hole"),
+        resets={
+            "peg": PartReset(xy=(0.45, 0.15), z=scenes.PEG_HALF_LENGTH),
+            "hole": PartReset(xy=(0.55, -0.10), z=0.01),
+        },
+        pairs=(
+            AssemblyPair(
+                child="peg",
+                parent="hole",
+                relative_pos=(0.0, 0.0, scenes.PEG_HALF_LENGTH),
+                symmetries=_z_rotations(4),  # a square peg fits the square hole four ways
+            ),
+        ),
+        episode_length=200,
+    ),
+}
+
+
+def get_task(name: str) -> TaskSpec:
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name!r}; available tasks: {', '.join(sorted(TASKS))}")
+    return TASKS[name]
+
+
+def check_randomness(level: str) -> str:
+    if level not in RANDOMNESS_LEVELS:
+        raise ValueError(f"unknown randomness {level!r}; choose one of {', '.join(RANDOMNESS_LEVELS)}")
+    return level
