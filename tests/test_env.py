@@ -13,6 +13,7 @@ from lerobot_resip.envs.gym_env import FurnitureEnv
 from lerobot_resip.envs.rotation import rot6d_from_matrix
 from lerobot_resip.envs.scenes import PEG_HALF_LENGTH
 from lerobot_resip.envs.sim import ACTION_DIM, STATE_DIM, BatchedAssemblySim
+from lerobot_resip.envs.tasks import get_task
 
 TASK = "peg_in_hole"
 GYM_ID = f"lerobot_resip/{TASK}"
@@ -284,3 +285,20 @@ def test_pixels_state_observation_and_render():
         assert frame.dtype == np.uint8 and frame.shape == (240, 320, 3)
     finally:
         env.close()
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_lerobot_vector_envs(use_async):
+    """LeRobot builds sync and async (forkserver) vector envs from the config, as lerobot-eval does."""
+    envs = FurnitureEnvConfig(task=TASK).create_envs(n_envs=2, use_async_envs=use_async)
+    vec = envs["furniture"][0]
+    try:
+        obs, _ = vec.reset(seed=[1, 2])
+        assert obs["agent_pos"].shape == (2, 16) and obs["environment_state"].shape == (2, 14)
+        action = np.concatenate([obs["agent_pos"][:, :9], -np.ones((2, 1), np.float32)], axis=1)
+        obs, reward, terminated, truncated, info = vec.step(action)
+        assert reward.shape == (2,) and not terminated.any() and "is_success" in info
+        assert list(vec.call("task_description")) == [get_task(TASK).description] * 2
+        assert vec.call("_max_episode_steps")[0] == 200
+    finally:
+        vec.close()

@@ -44,6 +44,9 @@ from lerobot_resip.envs.configs import FurnitureEnvConfig  # noqa: E402
 from lerobot_resip.envs.gym_env import CAMERAS  # noqa: E402
 from lerobot_resip.envs.sim import ACTION_DIM, STATE_DIM  # noqa: E402
 
+# Description of the pushed dataset card (LeRobot's card template wraps it); lives in the repo.
+DATASET_CARD = Path(__file__).resolve().parents[2] / "hub_cards" / "dataset_description.md"
+
 logger = logging.getLogger("lerobot_resip.collect")
 
 ROBOT_TYPE = "franka_panda"
@@ -332,7 +335,22 @@ def collect(cfg: CollectConfig, root: Path) -> int:
 
     if cfg.dataset.push_to_hub:
         try:
-            dataset.push_to_hub(tags=["LeRobot", "resip", env_cfg.task], private=cfg.dataset.private)
+            description = DATASET_CARD.read_text().format(
+                task=env_cfg.task,
+                randomness=env_cfg.randomness,
+                clearance_mm=env_cfg.clearance_mm,
+                episodes=saved,
+                frames=frames,
+                success_rate=successes / max(1, finished),
+                seed=cfg.seed,
+                repo_id=cfg.dataset.repo_id,
+            )
+            dataset.push_to_hub(
+                tags=["LeRobot", "resip", env_cfg.task],
+                private=cfg.dataset.private,
+                license="apache-2.0",
+                dataset_description=description,
+            )
         except Exception as err:  # noqa: BLE001 - network/auth failures of every kind
             msg = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise CollectError(
