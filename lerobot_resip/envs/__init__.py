@@ -1,9 +1,16 @@
 """Simulated assembly environments: registers the `furniture` env type and the gym ids."""
 
-import gymnasium as gym
+import os
 
-from lerobot_resip.envs.configs import GYM_NAMESPACE, FurnitureEnvConfig
-from lerobot_resip.envs.tasks import TASKS
+# MuJoCo picks its OpenGL backend when first imported, and every submodule imports it after
+# this line. EGL works with Mesa's software renderer on machines without a GPU (headless
+# rendering); a user's own choice wins.
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+import gymnasium as gym  # noqa: E402
+
+from lerobot_resip.envs.configs import GYM_NAMESPACE, FurnitureEnvConfig  # noqa: E402
+from lerobot_resip.envs.tasks import TASKS  # noqa: E402
 
 for _name, _spec in TASKS.items():
     if f"{GYM_NAMESPACE}/{_name}" not in gym.registry:

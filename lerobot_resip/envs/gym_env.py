@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import os
+import gymnasium as gym
+import numpy as np
 
-# Headless rendering: MuJoCo picks its OpenGL backend when first imported. EGL works with
-# Mesa's software renderer on machines without a GPU; a user's own choice wins.
-os.environ.setdefault("MUJOCO_GL", "egl")
-
-import gymnasium as gym  # noqa: E402
-import mujoco  # noqa: E402
-import numpy as np  # noqa: E402
-
-from lerobot_resip.envs.sim import ACTION_DIM, STATE_DIM, WORKSPACE_HIGH, WORKSPACE_LOW, BatchedAssemblySim  # noqa: E402
+from lerobot_resip.envs.rendering import CAMERAS, CameraRenderer
+from lerobot_resip.envs.sim import ACTION_DIM, STATE_DIM, WORKSPACE_HIGH, WORKSPACE_LOW, BatchedAssemblySim
 
 OBS_TYPES = ("state", "pixels_state")
-CAMERAS = ("front", "wrist")
 
 
 class FurnitureEnv(gym.Env):
@@ -61,8 +54,7 @@ class FurnitureEnv(gym.Env):
         self.render_mode = render_mode
         self._obs_size = (observation_height, observation_width)
         self._vis_size = (visualization_height, visualization_width)
-        self._renderers: dict[tuple[int, int], mujoco.Renderer] = {}
-        self._data = mujoco.MjData(self.sim.model)
+        self._renderers: dict[tuple[int, int], CameraRenderer] = {}
 
         spaces = {
             "agent_pos": gym.spaces.Box(-np.inf, np.inf, (STATE_DIM,), np.float32),
@@ -98,11 +90,8 @@ class FurnitureEnv(gym.Env):
 
     def _render(self, camera: str, size: tuple[int, int]) -> np.ndarray:
         if size not in self._renderers:
-            self._renderers[size] = mujoco.Renderer(self.sim.model, *size)
-        renderer = self._renderers[size]
-        self.sim.get_data(0, self._data)
-        renderer.update_scene(self._data, camera=camera)
-        return renderer.render()
+            self._renderers[size] = CameraRenderer(self.sim, *size)
+        return self._renderers[size].render(0, (camera,))[camera]
 
     def render(self) -> np.ndarray:
         return self._render("front", self._vis_size)

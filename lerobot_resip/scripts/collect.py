@@ -24,25 +24,21 @@ attempt cap was reached before `--num_episodes` successes (the saved ones are ke
 """
 
 import logging
-import os
 import shutil
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Headless rendering for --env.obs_type=pixels_state (a user's own choice wins).
-os.environ.setdefault("MUJOCO_GL", "egl")
+import draccus
+import numpy as np
+from lerobot.configs import parser
+from lerobot.envs.configs import EnvConfig
+from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_IMAGES, OBS_STATE
 
-import draccus  # noqa: E402
-import numpy as np  # noqa: E402
-from lerobot.configs import parser  # noqa: E402
-from lerobot.envs.configs import EnvConfig  # noqa: E402
-from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_IMAGES, OBS_STATE  # noqa: E402
-
-from lerobot_resip.envs.configs import FurnitureEnvConfig  # noqa: E402
-from lerobot_resip.envs.gym_env import CAMERAS  # noqa: E402
-from lerobot_resip.envs.sim import ACTION_DIM, STATE_DIM  # noqa: E402
+from lerobot_resip.envs.configs import FurnitureEnvConfig
+from lerobot_resip.envs.rendering import CAMERAS, CameraRenderer
+from lerobot_resip.envs.sim import ACTION_DIM, STATE_DIM
 
 # Description of the pushed dataset card (LeRobot's card template wraps it); lives in the repo.
 DATASET_CARD = Path(__file__).resolve().parents[2] / "hub_cards" / "dataset_description.md"
@@ -181,28 +177,6 @@ def dataset_features(env_cfg: FurnitureEnvConfig, parts: tuple[str, ...], use_vi
                 "names": ["height", "width", "channel"],
             }
     return features
-
-
-class CameraRenderer:
-    """Front and wrist images of every environment of a BatchedAssemblySim (as FurnitureEnv renders them)."""
-
-    def __init__(self, sim, height: int, width: int):
-        import mujoco
-
-        self.sim = sim
-        self.renderer = mujoco.Renderer(sim.model, height, width)
-        self.data = mujoco.MjData(sim.model)
-
-    def render(self, env: int) -> dict[str, np.ndarray]:
-        self.sim.get_data(env, self.data)
-        images = {}
-        for cam in CAMERAS:
-            self.renderer.update_scene(self.data, camera=cam)
-            images[cam] = self.renderer.render().copy()
-        return images
-
-    def close(self) -> None:
-        self.renderer.close()
 
 
 def episode_seed(seed: int, attempt: int) -> int:
