@@ -9,7 +9,7 @@ from lerobot.envs.configs import EnvConfig
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_IMAGES, OBS_STATE
 
 from lerobot_resip.envs.gym_env import CAMERAS, OBS_TYPES
-from lerobot_resip.envs.sim import ACTION_DIM, PART_POSE_DIM, STATE_DIM
+from lerobot_resip.envs.sim import ACTION_DIM, PART_POSE_DIM, STATE_DIM, BatchedAssemblySim
 from lerobot_resip.envs.tasks import check_randomness, get_task
 
 GYM_NAMESPACE = "lerobot_resip"
@@ -66,6 +66,19 @@ class FurnitureEnvConfig(EnvConfig):
                 self.features[f"pixels/{cam}"] = PolicyFeature(
                     type=FeatureType.VISUAL, shape=(self.observation_height, self.observation_width, 3)
                 )
+
+    def make_batched_sim(self, num_envs: int, seed: int | None = None, num_threads: int = 0) -> BatchedAssemblySim:
+        """The batched simulator of this task and its settings (for training, evaluation, demos)."""
+        return BatchedAssemblySim(
+            self.task,
+            num_envs=num_envs,
+            randomness=self.randomness,
+            clearance=self.clearance_mm / 1000,
+            perturb=self.perturb,
+            max_episode_steps=self.episode_length,
+            num_threads=num_threads,
+            seed=seed,
+        )
 
     @property
     def package_name(self) -> str:

@@ -37,6 +37,7 @@ from lerobot.envs.configs import EnvConfig
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_IMAGES, OBS_STATE
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
+from lerobot_resip.scripts.cli import error_line
 from lerobot_resip.envs.rendering import CAMERAS, CameraRenderer
 from lerobot_resip.envs.sim import ACTION_DIM, STATE_DIM
 
@@ -189,22 +190,11 @@ def collect(cfg: CollectConfig, root: Path) -> int:
     from tqdm import tqdm
 
     from lerobot_resip.envs.expert import ScriptedExpert
-    from lerobot_resip.envs.sim import BatchedAssemblySim
-
     env_cfg: FurnitureEnvConfig = cfg.env
     n = cfg.num_envs
     max_attempts = cfg.max_attempts if cfg.max_attempts is not None else 10 * cfg.num_episodes + n
     try:  # bad settings (clearance out of range, a task without an expert) raise ValueError
-        sim = BatchedAssemblySim(
-            env_cfg.task,
-            num_envs=n,
-            randomness=env_cfg.randomness,
-            clearance=env_cfg.clearance_mm / 1000,
-            perturb=env_cfg.perturb,
-            max_episode_steps=env_cfg.episode_length,
-            num_threads=cfg.num_threads,
-            seed=cfg.seed,
-        )
+        sim = env_cfg.make_batched_sim(n, seed=cfg.seed, num_threads=cfg.num_threads)
         expert = ScriptedExpert(env_cfg.task, n, seed=cfg.seed, noise=cfg.expert_noise)
     except ValueError as err:
         raise CollectError(str(err)) from err
@@ -334,17 +324,6 @@ def collect(cfg: CollectConfig, root: Path) -> int:
     return saved
 
 
-def _root_cause(err: BaseException) -> str:
-    """One line for a config error: draccus wraps the config's own ValueError in ParsingErrors."""
-    while err.__cause__ is not None and isinstance(err, draccus.utils.ParsingError):
-        err = err.__cause__
-    lines = str(err).strip().splitlines()
-    line = lines[0] if lines else type(err).__name__
-    if "with a 'type' key" in line:
-        line += " (pass --env.type=furniture)"
-    return line
-
-
 def main() -> None:
     from lerobot.utils.import_utils import register_third_party_plugins
     from lerobot.utils.utils import init_logging
@@ -355,7 +334,7 @@ def main() -> None:
         cfg = _parse()
         root = validate(cfg)
     except (CollectError, ValueError, draccus.utils.ParsingError) as err:
-        print(f"{PROG}: error: {_root_cause(err)}", file=sys.stderr)
+        print(f"{PROG}: error: {error_line(err)}", file=sys.stderr)
         sys.exit(1)
     try:
         collect(cfg, root)

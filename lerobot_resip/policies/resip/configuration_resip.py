@@ -1,0 +1,265 @@
+"""Configuration of the `resip` policy (`--policy.type=resip`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import draccus
+from lerobot.configs import FeatureType, NormalizationMode, PreTrainedConfig
+from lerobot.optim import AdamConfig, DiffuserSchedulerConfig
+from lerobot.policies.diffusion.configuration_diffusion import DiffusionConfig
+from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE
+
+# The paper's base Diffusion Policy (Table IV). Used only when the base is pretrained from scratch
+# through `lerobot-train --policy.type=resip` (no `base_path`); a loaded base keeps its own settings.
+PAPER_BASE_SETTINGS: dict[str, Any] = {
+    "n_obs_steps": 1,
+    "horizon": 32,
+    "down_dims": (256, 512, 1024),
+    "diffusion_step_embed_dim": 256,
+    "kernel_size": 5,
+    "n_groups": 8,
+    "num_train_timesteps": 100,
+    "beta_schedule": "squaredcos_cap_v2",
+    "prediction_type": "epsilon",
+    "clip_sample": True,
+}
+
+# Which normalization each feature type gets. The residual's `action_scale` is measured in this space.
+_NORMALIZED_TYPES = ("STATE", "ENV", "ACTION")
+
+
+@PreTrainedConfig.register_subclass("resip")
+@dataclass
+class ResipConfig(PreTrainedConfig):
+    """ResiP: a frozen diffusion policy (the base) plus a per-step Gaussian residual and a critic.
+
+    The base predicts a chunk of actions from the current state; `n_action_steps` of them are executed,
+    one per control step. At every step the residual sees the normalized state and the base's action and
+    outputs a correction; the executed action is `base + action_scale * residual`, in the base's
+    min-max normalized action space ([-1, 1]). PPO trains the residual and the critic only.
+
+    The fields a user most likely changes: `base_path` (which base to build on) and, for the RL stage,
+    `action_scale` and `init_log_std`.
+
+    Args:
+        base_path: a LeRobot diffusion checkpoint: a local `.../pretrained_model` directory (with
+            config.json, model.safetensors and the processor files) or a Hub id. Read when the policy is
+            created fresh; a saved resip checkpoint embeds the base and no longer needs it.
+            None (only for `lerobot-train --policy.type=resip`): a new base with the paper's
+            architecture (`PAPER_BASE_SETTINGS`) is pretrained by behaviour cloning.
+        base_config: the base's DiffusionConfig as saved in its config.json. Filled from `base_path`
+            automatically (never set it by hand); it is what rebuilds the base from a resip checkpoint.
+        n_action_steps: base actions executed per sampled chunk (paper: T_a = 8 of T_p = 32).
+        base_num_inference_steps: DDIM denoising steps when the base samples a chunk (paper: 4, eta 0).
+            The base is trained with DDPM-style noising; it always samples with DDIM here.
+        residual_hidden_dims: hidden layer widths of the residual actor MLP (paper: 256, 256).
+        critic_hidden_dims: hidden layer widths of the critic MLP (paper: 256, 256).
+        action_scale: factor on the residual before it is added to the normalized base action
+            (paper: 0.1, i.e. 5% of each action dimension's range).
+        init_log_std: initial log standard deviation of the residual, per action dimension (paper: -1.0).
+        learn_log_std: whether PPO trains the log standard deviation (paper: False, fixed).
+        obs_clip: the normalized observations the residual and the critic see are clamped to
+            [-obs_clip, obs_clip] (paper: 3.0).
+        normalization_mapping: normalization per feature type; min-max for state, environment state and
+            action (paper). It must equal the base's, since the base was trained in that space.
+        optimizer_*, scheduler_*: presets for `lerobot-train`, which trains the base by behaviour
+            cloning (pretraining stage); the same values as LeRobot's diffusion policy.
+    """
+
+    base_path: str | None = None
+    base_config: dict[str, Any] | None = None
+
+    n_action_steps: int = 8
+    base_num_inference_steps: int = 4
+
+    residual_hidden_dims: tuple[int, ...] = (256, 256)
+    critic_hidden_dims: tuple[int, ...] = (256, 256)
+    action_scale: float = 0.1
+    init_log_std: float = -1.0
+    learn_log_std: bool = False
+    obs_clip: float = 3.0
+
+    normalization_mapping: dict[str, NormalizationMode] = field(
+        default_factory=lambda: {
+            "STATE": NormalizationMode.MIN_MAX,
+            "ENV": NormalizationMode.MIN_MAX,
+            "ACTION": NormalizationMode.MIN_MAX,
+        }
+    )
+
+    # Pretraining-stage (lerobot-train) presets, as LeRobot's diffusion policy.
+    optimizer_lr: float = 1e-4
+    optimizer_betas: tuple[float, float] = (0.95, 0.999)
+    optimizer_eps: float = 1e-8
+    optimizer_weight_decay: float = 1e-6
+    scheduler_name: str = "cosine"
+    scheduler_warmup_steps: int = 500
+
+    def __post_init__(self):
+        super().__post_init__()
+        for name in ("n_action_steps", "base_num_inference_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"`{name}` must be >= 1, got {getattr(self, name)}")
+        for name in ("action_scale", "obs_clip"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"`{name}` must be > 0, got {getattr(self, name)}")
+        for name in ("residual_hidden_dims", "critic_hidden_dims"):
+            dims = tuple(getattr(self, name))
+            if not dims or any(d < 1 for d in dims):
+                raise ValueError(f"`{name}` must be a non-empty list of positive widths, got {dims}")
+            setattr(self, name, dims)
+        if self.base_config is None and self.base_path is not None:
+            self.base_config = read_base_config(self.base_path)
+        if self.base_config is not None:
+            base = self.base_diffusion_config()
+            if not self.input_features:
+                self.input_features = dict(base.input_features)
+            if not self.output_features:
+                self.output_features = dict(base.output_features)
+
+    # ---- the base -------------------------------------------------------------------------------------
+
+    def base_diffusion_config(self) -> DiffusionConfig:
+        """The base's DiffusionConfig rebuilt from `base_config`, set up to sample as ResiP does
+        (DDIM, `base_num_inference_steps`, on this policy's device)."""
+        if self.base_config is None:
+            raise ValueError("resip has no base yet: set `--policy.base_path` to a diffusion checkpoint")
+        settings = dict(self.base_config)
+        base_type = settings.pop("type", "diffusion")
+        if base_type != "diffusion":
+            raise ValueError(
+                f"the resip base must be a `diffusion` policy, got `{base_type}` "
+                f"(from {self.base_path}); point `--policy.base_path` at a diffusion checkpoint"
+            )
+        settings["device"] = self.device
+        settings["push_to_hub"] = False
+        settings["noise_scheduler_type"] = "DDIM"
+        settings["num_inference_steps"] = self.base_num_inference_steps
+        return draccus.decode(DiffusionConfig, settings)
+
+    def make_default_base_config(self) -> None:
+        """Fill `base_config` with the paper's architecture for this policy's features (pretraining)."""
+        base = DiffusionConfig(
+            input_features=dict(self.input_features),
+            output_features=dict(self.output_features),
+            normalization_mapping=dict(self.normalization_mapping),
+            n_action_steps=self.n_action_steps,
+            drop_n_last_frames=PAPER_BASE_SETTINGS["horizon"] - self.n_action_steps,
+            pretrained_backbone_weights=None,
+            noise_scheduler_type="DDIM",
+            num_inference_steps=self.base_num_inference_steps,
+            optimizer_lr=self.optimizer_lr,
+            device=self.device,
+            push_to_hub=False,
+            **PAPER_BASE_SETTINGS,
+        )
+        self.base_config = draccus.encode(base, PreTrainedConfig)
+
+    def _base_setting(self, name: str) -> Any:
+        if self.base_config is None:
+            return PAPER_BASE_SETTINGS[name]
+        return self.base_config.get(name, PAPER_BASE_SETTINGS[name])
+
+    # ---- PreTrainedConfig interface ------------------------------------------------------------------
+
+    def validate_features(self) -> None:
+        """The residual is state-only: it needs exactly `observation.state`, `observation.environment_state`
+        and `action`; with a base, the shapes, the normalization and the chunking must be the base's."""
+        inputs = self.input_features or {}
+        outputs = self.output_features or {}
+        images = [key for key, ft in inputs.items() if ft.type is FeatureType.VISUAL]
+        if images:
+            raise ValueError(f"resip is state-only; remove the image features {images} from its inputs")
+        for key, features in ((OBS_STATE, inputs), (OBS_ENV_STATE, inputs), (ACTION, outputs)):
+            if key not in features:
+                raise ValueError(f"resip needs the feature `{key}`; the policy has {sorted(features)}")
+        if self.base_config is None:
+            return
+        base = self.base_diffusion_config()
+        for key, features, base_features in (
+            (OBS_STATE, inputs, base.input_features),
+            (OBS_ENV_STATE, inputs, base.input_features),
+            (ACTION, outputs, base.output_features),
+        ):
+            ours = tuple(features[key].shape)
+            theirs = tuple(base_features[key].shape) if key in base_features else None
+            if ours != theirs:
+                raise ValueError(
+                    f"`{key}` has shape {ours} here but {theirs} in the base ({self.base_path}); "
+                    "use a base trained on this env's features"
+                )
+        if base.n_obs_steps != 1:
+            raise ValueError(
+                f"the base uses n_obs_steps={base.n_obs_steps}; resip needs a base with n_obs_steps=1"
+            )
+        if self.n_action_steps > base.horizon:
+            raise ValueError(
+                f"`n_action_steps`={self.n_action_steps} exceeds the base's horizon {base.horizon}; lower it"
+            )
+        for type_name in _NORMALIZED_TYPES:
+            ours = NormalizationMode(self.normalization_mapping.get(type_name)).value
+            theirs = NormalizationMode(base.normalization_mapping.get(type_name, "IDENTITY")).value
+            if ours != theirs:
+                raise ValueError(
+                    f"the base normalizes {type_name} with {theirs} but resip with {ours}; retrain the base "
+                    f'with --policy.normalization_mapping=\'{{"{type_name}": "{ours}", ...}}\''
+                )
+
+    @property
+    def observation_delta_indices(self) -> list:
+        return list(range(1 - self._base_setting("n_obs_steps"), 1))
+
+    @property
+    def action_delta_indices(self) -> list:
+        n_obs = self._base_setting("n_obs_steps")
+        return list(range(1 - n_obs, 1 - n_obs + self._base_setting("horizon")))
+
+    @property
+    def reward_delta_indices(self) -> None:
+        return None
+
+    def get_optimizer_preset(self) -> AdamConfig:
+        return AdamConfig(
+            lr=self.optimizer_lr,
+            betas=self.optimizer_betas,
+            eps=self.optimizer_eps,
+            weight_decay=self.optimizer_weight_decay,
+        )
+
+    def get_scheduler_preset(self) -> DiffuserSchedulerConfig:
+        return DiffuserSchedulerConfig(name=self.scheduler_name, num_warmup_steps=self.scheduler_warmup_steps)
+
+
+def resolve_checkpoint_file(path_or_id: str, filename: str) -> Path:
+    """`filename` inside a local checkpoint directory or a (cached, when offline) Hub model repo."""
+    if os.path.isdir(path_or_id):
+        file = Path(path_or_id) / filename
+        if not file.is_file():
+            raise ValueError(f"{path_or_id} is not a LeRobot checkpoint directory: it has no {filename}")
+        return file
+    from huggingface_hub import hf_hub_download
+
+    try:
+        return Path(hf_hub_download(repo_id=path_or_id, filename=filename))
+    except Exception as e:  # noqa: BLE001 - any Hub/validation failure means "not found" here
+        raise ValueError(
+            f"base checkpoint {path_or_id!r} not found: give a local `.../pretrained_model` directory "
+            f"or a downloadable Hub model id ({type(e).__name__})"
+        ) from None
+
+
+def read_base_config(base_path: str) -> dict[str, Any]:
+    """The base checkpoint's config.json as a dict (what `ResipConfig.base_config` holds)."""
+    with open(resolve_checkpoint_file(str(base_path), "config.json")) as f:
+        settings = json.load(f)
+    if settings.get("type") != "diffusion":
+        raise ValueError(
+            f"the resip base must be a `diffusion` checkpoint, but {base_path} is a {settings.get('type')!r}"
+        )
+    return settings
+

@@ -1,0 +1,276 @@
+"""ResiP: residual RL on top of a frozen LeRobot Diffusion Policy.
+
+The base (a `DiffusionPolicy`) samples a chunk of actions per environment and executes
+`n_action_steps` of them; at every step a small Gaussian MLP (`ResidualActor`) sees the normalized
+state and the base's action and outputs a correction, and a `Critic` estimates the state value for PPO.
+Everything here works in the base's normalized space; LeRobot's processors (un)normalize around it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+from lerobot.policies.diffusion.modeling_diffusion import DiffusionPolicy
+from lerobot.policies.pretrained import PreTrainedPolicy
+from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE, POLICY_PREPROCESSOR_DEFAULT_NAME
+from safetensors.torch import load_file
+from torch import Tensor, nn
+from torch.distributions import Normal
+
+from lerobot_resip.policies.resip.configuration_resip import ResipConfig
+
+
+def _mlp(in_dim: int, hidden_dims: tuple[int, ...], out_dim: int, out_gain: float, out_bias: float | None):
+    """ReLU MLP; hidden layers Kaiming-normal with zero bias, output layer orthogonal(`out_gain`)."""
+    layers: list[nn.Module] = []
+    for width in hidden_dims:
+        linear = nn.Linear(in_dim, width)
+        nn.init.kaiming_normal_(linear.weight, nonlinearity="relu")
+        nn.init.zeros_(linear.bias)
+        layers += [linear, nn.ReLU()]
+        in_dim = width
+    out = nn.Linear(in_dim, out_dim, bias=out_bias is not None)
+    nn.init.orthogonal_(out.weight, gain=out_gain)
+    if out_bias is not None:
+        nn.init.constant_(out.bias, out_bias)
+    layers.append(out)
+    return nn.Sequential(*layers)
+
+
+class ResidualActor(nn.Module):
+    """Gaussian residual: mean from an MLP whose last layer starts at zero, state-independent log-std.
+
+    The output layer is orthogonal with gain 0 and has no bias, so the residual mean is exactly 0
+    until PPO moves it: a fresh ResiP policy acts exactly like its base.
+    """
+
+    def __init__(self, in_dim: int, action_dim: int, hidden_dims: tuple[int, ...], init_log_std: float,
+                 learn_log_std: bool):
+        super().__init__()
+        self.mean = _mlp(in_dim, hidden_dims, action_dim, out_gain=0.0, out_bias=None)
+        log_std = torch.full((action_dim,), float(init_log_std))
+        self.log_std = nn.Parameter(log_std, requires_grad=learn_log_std)
+
+    def forward(self, residual_input: Tensor) -> Normal:
+        mean = self.mean(residual_input)
+        return Normal(mean, self.log_std.exp().expand_as(mean))
+
+
+class Critic(nn.Module):
+    """State-value MLP; last layer orthogonal with gain 0.25 and bias 0.25 (as the reference code)."""
+
+    def __init__(self, in_dim: int, hidden_dims: tuple[int, ...]):
+        super().__init__()
+        self.net = _mlp(in_dim, hidden_dims, 1, out_gain=0.25, out_bias=0.25)
+
+    def forward(self, residual_input: Tensor) -> Tensor:
+        return self.net(residual_input).squeeze(-1)
+
+
+def sample_base_chunk(
+    base: DiffusionPolicy,
+    batch: dict[str, Tensor],
+    num_inference_steps: int,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """The base's full predicted chunk, (B, horizon, A), for normalized (B, dim) observations.
+
+    The one place that uses LeRobot's private diffusion API (`_prepare_global_conditioning`,
+    `conditional_sample`), because `DiffusionPolicy.predict_action_chunk` returns only the executed
+    slice and keeps a batch-wide queue. Samples with the base's scheduler (DDIM in ResiP) and
+    `num_inference_steps` denoising steps.
+    """
+    model = base.diffusion
+    obs = {key: batch[key].unsqueeze(1) for key in (OBS_STATE, OBS_ENV_STATE)}  # (B, n_obs_steps=1, dim)
+    global_cond = model._prepare_global_conditioning(obs)
+    model.num_inference_steps = num_inference_steps  # conditional_sample sets the scheduler's steps from it
+    return model.conditional_sample(obs[OBS_STATE].shape[0], global_cond=global_cond, generator=generator)
+
+
+class ResipPolicy(PreTrainedPolicy):
+    """Frozen diffusion base + per-step Gaussian residual + critic (see `ResipConfig`).
+
+    All tensors are in the base's normalized space; batches are what the preprocessor outputs, with
+    `observation.state` (B, S) and `observation.environment_state` (B, E).
+    """
+
+    config_class = ResipConfig
+    name = "resip"
+
+    def __init__(self, config: ResipConfig, load_base_weights: bool = True, **kwargs):
+        """
+        Args:
+            config: the policy configuration.
+            load_base_weights: read the base's weights from `config.base_path` (a fresh policy). False
+                when the weights come from a resip checkpoint (`from_pretrained`).
+            kwargs: `dataset_stats`, `dataset_meta` from LeRobot's factory; normalization is the
+                processors' business, so they are not used here.
+        """
+        super().__init__(config)
+        if config.base_config is None:
+            if config.base_path is not None:  # the config was built before base_path was set
+                config.__post_init__()
+            else:  # pretraining a new base from scratch with lerobot-train
+                config.validate_features()
+                config.make_default_base_config()
+        config.validate_features()
+        self.config = config
+
+        base_config = config.base_diffusion_config()
+        if load_base_weights and config.base_path is not None:
+            self.base = DiffusionPolicy.from_pretrained(config.base_path, config=base_config)
+        else:
+            self.base = DiffusionPolicy(base_config)
+        self.set_base_trainable(False)
+
+        state_dim = config.input_features[OBS_STATE].shape[0]
+        env_dim = config.input_features[OBS_ENV_STATE].shape[0]
+        self.action_dim = config.output_features[ACTION].shape[0]
+        in_dim = state_dim + env_dim + self.action_dim
+        self.residual = ResidualActor(
+            in_dim, self.action_dim, config.residual_hidden_dims, config.init_log_std, config.learn_log_std
+        )
+        self.critic = Critic(in_dim, config.critic_hidden_dims)
+
+        # Per-env queues of base actions: (B, n_action_steps, A) and the next index per env
+        # (n_action_steps = empty). Allocated on the first call and whenever the batch size changes.
+        self._queue: Tensor | None = None
+        self._queue_pos: Tensor | None = None
+
+    # ---- the base ------------------------------------------------------------------------------------
+
+    def set_base_trainable(self, trainable: bool) -> None:
+        """Freeze (RL stage: no gradients, eval mode) or unfreeze (BC pretraining) the base."""
+        self._base_trainable = trainable
+        self.base.requires_grad_(trainable)
+        self.base.train(trainable and self.training)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.base.train(mode and self._base_trainable)  # a frozen base stays in eval mode
+        return self
+
+    def reset(self, env_ids: Tensor | list[int] | None = None) -> None:
+        """Empty the base-action queues of `env_ids` (all envs if None); the others keep their chunks."""
+        if env_ids is None or self._queue_pos is None:
+            self._queue = self._queue_pos = None
+            return
+        ids = torch.as_tensor(env_ids, dtype=torch.long, device=self._queue_pos.device).reshape(-1)
+        # Out-of-place updates: the queue may have been made under torch.inference_mode (lerobot-eval).
+        self._queue_pos = self._queue_pos.index_fill(0, ids, self.config.n_action_steps)
+
+    @torch.no_grad()
+    def base_action(self, batch: dict[str, Tensor], generator: torch.Generator | None = None) -> Tensor:
+        """This step's base action per env, (B, A).
+
+        Each env pops the next action of its own queue; the envs whose queue is empty (first step, after
+        `reset`, or after `n_action_steps` steps) get a fresh chunk, sampled for those envs only in one
+        batched call, and its first `n_action_steps` actions are enqueued. A change of batch size
+        empties every queue.
+        """
+        n_steps = self.config.n_action_steps
+        batch_size = batch[OBS_STATE].shape[0]
+        device = batch[OBS_STATE].device
+        if self._queue is None or self._queue.shape[0] != batch_size or self._queue.device != device:
+            self._queue = torch.zeros(batch_size, n_steps, self.action_dim, device=device)
+            self._queue_pos = torch.full((batch_size,), n_steps, dtype=torch.long, device=device)
+        empty = (self._queue_pos >= n_steps).nonzero().squeeze(-1)
+        if len(empty) > 0:
+            sub_batch = {key: batch[key][empty] for key in (OBS_STATE, OBS_ENV_STATE)}
+            chunk = sample_base_chunk(self.base, sub_batch, self.config.base_num_inference_steps, generator)
+            self._queue = self._queue.index_copy(0, empty, chunk[:, :n_steps].to(self._queue.dtype))
+            self._queue_pos = self._queue_pos.index_fill(0, empty, 0)
+        action = self._queue[torch.arange(batch_size, device=device), self._queue_pos]
+        self._queue_pos = self._queue_pos + 1
+        return action
+
+    # ---- the residual and the critic ---------------------------------------------------------------
+
+    def residual_input(self, batch: dict[str, Tensor], base_action: Tensor) -> Tensor:
+        """(B, S+E+A): normalized state and environment state clamped to +-obs_clip, and the base action."""
+        clip = self.config.obs_clip
+        obs = torch.cat([batch[OBS_STATE], batch[OBS_ENV_STATE]], dim=-1).clamp(-clip, clip)
+        return torch.cat([obs, base_action.to(obs.dtype)], dim=-1)
+
+    def residual_distribution(self, residual_input: Tensor) -> Normal:
+        """Gaussian over the UNSCALED residual (PPO's log-probs are taken under it)."""
+        return self.residual(residual_input)
+
+    def value(self, residual_input: Tensor) -> Tensor:
+        """State value, (B,)."""
+        return self.critic(residual_input)
+
+    def combine(self, base_action: Tensor, residual: Tensor) -> Tensor:
+        """The executed normalized action: base_action + action_scale * residual."""
+        return base_action + self.config.action_scale * residual
+
+    # ---- LeRobot policy interface -------------------------------------------------------------------
+
+    @torch.no_grad()
+    def select_action(self, batch: dict[str, Tensor], **kwargs) -> Tensor:
+        """One normalized action per env, (B, A): the base action plus the scaled residual MEAN
+        (deterministic given the base's sampling noise). Queues per env as `base_action`."""
+        base_action = self.base_action(batch)
+        mean = self.residual_distribution(self.residual_input(batch, base_action)).mean
+        return self.combine(base_action, mean)
+
+    @torch.no_grad()
+    def predict_action_chunk(self, batch: dict[str, Tensor], **kwargs) -> Tensor:
+        """(B, 1, A): ResiP corrects every step, so its "chunk" is the single action of `select_action`."""
+        return self.select_action(batch).unsqueeze(1)
+
+    def forward(self, batch: dict[str, Tensor]) -> tuple[Tensor, dict]:
+        """Behaviour-cloning loss of the base (the diffusion noise-prediction loss), for `lerobot-train`
+        (pretraining stage). The residual and the critic are untouched."""
+        loss, _ = self.base.forward(batch)
+        return loss, {"base_bc_loss": loss.item()}
+
+    def get_optim_params(self):
+        """The base's parameters, for `lerobot-train` (pretraining stage); unfreezes the base.
+
+        The PPO trainer optimizes `residual` and `critic` directly and leaves the base frozen.
+        """
+        self.set_base_trainable(True)
+        return self.base.get_optim_params()
+
+    # ---- checkpoints ----------------------------------------------------------------------------------
+
+    @classmethod
+    def from_pretrained(cls, pretrained_name_or_path: str | Path, **kwargs):
+        """Load a resip checkpoint; it is self-contained (the base's weights are inside it)."""
+        kwargs.setdefault("load_base_weights", False)
+        policy = super().from_pretrained(pretrained_name_or_path, **kwargs)
+        if os.path.isdir(pretrained_name_or_path):
+            _check_saved_stats(policy.config, Path(pretrained_name_or_path))
+        return policy
+
+    @classmethod
+    def _load_as_safetensor(cls, model, model_file: str, map_location: str, strict: bool):
+        """Strict load that names the first mismatch in a one-line ValueError."""
+        state = load_file(model_file)
+        expected = model.state_dict()
+        for key, tensor in expected.items():
+            if key not in state:
+                raise ValueError(f"{model_file} has no `{key}`: it is not a checkpoint of this resip config")
+            if state[key].shape != tensor.shape:
+                raise ValueError(
+                    f"{model_file}: `{key}` has shape {tuple(state[key].shape)} but this config needs "
+                    f"{tuple(tensor.shape)}; the checkpoint was made for other features or sizes"
+                )
+        unexpected = sorted(set(state) - set(expected))
+        if unexpected:
+            raise ValueError(f"{model_file} has weights this resip config lacks, e.g. `{unexpected[0]}`")
+        model.load_state_dict(state, strict=True)
+        return model
+
+
+def _check_saved_stats(config: ResipConfig, directory: Path) -> None:
+    """The normalization statistics saved beside a resip checkpoint must fit its features."""
+    from lerobot_resip.policies.resip.processor_resip import check_stats, load_base_stats
+
+    if not (directory / f"{POLICY_PREPROCESSOR_DEFAULT_NAME}.json").is_file():
+        return  # weights without processors (e.g. an intermediate save); nothing to check
+    check_stats(config, load_base_stats(str(directory)), f"the preprocessor saved in {directory}")
+

@@ -1,0 +1,459 @@
+"""`lerobot-resip-train`: PPO on the ResiP residual over a frozen diffusion base, in the batched simulator.
+
+Example (a diffusion base from `lerobot-train` becomes the base of a fresh resip policy):
+
+    lerobot-resip-train --policy.path=outputs/base/checkpoints/last/pretrained_model \\
+        --env.type=furniture --env.task=peg_in_hole --num_envs=1024 --num_iterations=200 \\
+        --output_dir=outputs/resip
+
+`--policy.path` may also be a resip checkpoint (e.g. `.../checkpoints/best/pretrained_model`) to
+continue from its residual with fresh optimizers; `--policy.type=resip --policy.base_path=...` works
+too. `--resume=true --output_dir=X` (with the same other arguments) continues `X/checkpoints/last`
+exactly: iteration count, optimizer states, RNG states and the best success so far.
+
+Each iteration resets every env (seeds derived from --seed and the episode index), rolls out one
+whole episode, and runs a PPO update on the residual and the critic (settings: `--ppo.*`, paper
+defaults). Every `--eval_every` iterations the residual MEAN is evaluated on fixed seeds.
+
+Output: `checkpoints/last/` (every iteration) and `checkpoints/best/` (best evaluation success, never
+replaced by a worse one), each with `pretrained_model/` (policy + processors, loadable with
+`ResipPolicy.from_pretrained` / `lerobot-resip-eval --policy.path=...`); `last/` also has
+`training_state/`. Both are written to a temporary directory first and swapped in with `os.replace`.
+Metrics go to the console, `metrics.jsonl` and (optionally) Weights & Biases.
+"""
+
+import copy
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import draccus
+import numpy as np
+import torch
+from lerobot.configs import PreTrainedConfig, parser
+from lerobot.envs.configs import EnvConfig
+from lerobot.optim.optimizers import load_optimizer_state, save_optimizer_state
+from lerobot.utils.random_utils import load_rng_state, save_rng_state, set_seed
+
+from lerobot_resip.envs.configs import FurnitureEnvConfig
+from lerobot_resip.scripts.cli import error_line
+from lerobot_resip.rl.ppo import PPOConfig, compute_gae, make_optimizers, make_schedulers, ppo_update
+from lerobot_resip.rl.runtime import (
+    EVAL_SEEDS,
+    TRAIN_SEEDS,
+    MinMaxNormalizer,
+    episode_seeds,
+    evaluate,
+    load_policy,
+    make_sim,
+    resolve_policy_config,
+)
+
+logger = logging.getLogger("lerobot_resip.train")
+PROG = "lerobot-resip-train"
+TRAINING_STATE = "training_state"
+PRETRAINED = "pretrained_model"
+
+
+@dataclass
+class WandbSettings:
+    # `online`, `offline` (local files, sync later) or `disabled`.
+    mode: str = "disabled"
+    project: str = "lerobot-resip"
+    entity: str | None = None
+    run_name: str | None = None
+
+
+@dataclass
+class TrainResidualConfig:
+    # The simulated task (--env.type=furniture --env.task=... --env.episode_length=...).
+    env: EnvConfig = field(default_factory=FurnitureEnvConfig)
+    # --policy.path=<resip or diffusion checkpoint>, or --policy.type=resip --policy.base_path=<diffusion>.
+    policy: PreTrainedConfig | None = None
+    ppo: PPOConfig = field(default_factory=PPOConfig)
+    # Environments rolled out together; one episode each per iteration (paper: 1024).
+    num_envs: int = 1024
+    # PPO iterations (one rollout + one update each).
+    num_iterations: int = 200
+    # Evaluate the residual mean every this many iterations (and after the last one).
+    eval_every: int = 5
+    # Evaluation episodes (fixed seeds, the same at every evaluation).
+    eval_episodes: int = 1024
+    output_dir: Path = Path("outputs/resip")
+    # Continue output_dir/checkpoints/last (pass the same other arguments again).
+    resume: bool = False
+    seed: int = 0
+    # Physics threads (0: all CPUs).
+    num_threads: int = 0
+    # Torch threads (None: torch's default).
+    torch_threads: int | None = None
+    wandb: WandbSettings = field(default_factory=WandbSettings)
+
+    def __post_init__(self):
+        path = parser.get_path_arg("policy")
+        if path:
+            overrides = parser.get_yaml_overrides("policy") + (parser.get_cli_overrides("policy") or [])
+            self.policy = resolve_policy_config(path, overrides)
+
+    @classmethod
+    def __get_path_fields__(cls) -> list[str]:
+        """Lets the parser load the policy config with `--policy.path=dir`."""
+        return ["policy"]
+
+
+class TrainError(Exception):
+    """A user-facing failure: one line on stderr, exit code 1."""
+
+
+def validate(cfg: TrainResidualConfig) -> None:
+    if not isinstance(cfg.env, FurnitureEnvConfig):
+        raise TrainError(f"--env.type={cfg.env.type} is not supported; use --env.type=furniture")
+    for name in ("num_envs", "num_iterations", "eval_every", "eval_episodes"):
+        if getattr(cfg, name) < 1:
+            raise TrainError(f"--{name} must be >= 1, got {getattr(cfg, name)}")
+    if cfg.wandb.mode not in ("online", "offline", "disabled"):
+        raise TrainError(f"--wandb.mode must be online, offline or disabled, got {cfg.wandb.mode!r}")
+    last = checkpoint_dir(cfg.output_dir, "last")
+    if cfg.resume:
+        if last is None:
+            raise TrainError(f"--resume=true but {cfg.output_dir}/checkpoints/last does not exist")
+    else:
+        if cfg.policy is None:
+            raise TrainError("give --policy.path=<resip or diffusion checkpoint> (or --policy.type=resip)")
+        if last is not None:
+            raise TrainError(
+                f"{cfg.output_dir} already holds a run; pass --resume=true to continue it or choose a new --output_dir"
+            )
+
+
+# ---------------------------------------------------------------------------------------- checkpoints
+
+
+def checkpoint_dir(output_dir: Path, name: str) -> Path | None:
+    """`checkpoints/<name>`, or the previous copy a crash between the two renames left behind."""
+    root = Path(output_dir) / "checkpoints"
+    for candidate in (root / name, root / f"{name}.old"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def write_atomically(target: Path, write) -> None:
+    """Write a directory with `write(tmp_dir)` and swap it in: `target` is always a complete checkpoint
+    (between the two renames only `target.old` exists, which `checkpoint_dir` falls back to)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    old = target.parent / f"{target.name}.old"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    write(tmp)
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def save_policy(directory: Path, policy, pre, post) -> None:
+    out = directory / PRETRAINED
+    policy.save_pretrained(out)
+    pre.save_pretrained(out)
+    post.save_pretrained(out)
+
+
+def save_last(output_dir: Path, policy, pre, post, optimizers, state: dict) -> None:
+    def write(tmp: Path) -> None:
+        save_policy(tmp, policy, pre, post)
+        training = tmp / TRAINING_STATE
+        training.mkdir()
+        save_optimizer_state({"actor": optimizers[0], "critic": optimizers[1]}, training)
+        save_rng_state(training)
+        (training / "training_state.json").write_text(json.dumps(state, indent=2))
+
+    write_atomically(Path(output_dir) / "checkpoints" / "last", write)
+
+
+def save_best(output_dir: Path, policy, pre, post, eval_result: dict) -> None:
+    def write(tmp: Path) -> None:
+        save_policy(tmp, policy, pre, post)
+        summary = {k: v for k, v in eval_result.items() if k not in ("success", "episode_lengths", "seeds")}
+        (tmp / "eval_info.json").write_text(json.dumps(summary, indent=2))
+
+    write_atomically(Path(output_dir) / "checkpoints" / "best", write)
+
+
+# ---------------------------------------------------------------------------------------------- rollout
+
+
+@dataclass
+class Rollout:
+    """(T, N, ...) tensors of one episode per env; `valid` masks the steps after an env's episode ended."""
+
+    inputs: torch.Tensor
+    residuals: torch.Tensor
+    logprobs: torch.Tensor
+    values: torch.Tensor
+    rewards: torch.Tensor
+    dones: torch.Tensor
+    valid: torch.Tensor
+    success_rate: float
+    physics_unstable: int
+    nonfinite_actions: int
+    timing: dict
+
+
+@torch.no_grad()
+def collect_rollout(policy, sim, normalizer: MinMaxNormalizer, seeds: np.ndarray) -> Rollout:
+    n, horizon, device = sim.num_envs, sim.max_episode_steps, normalizer.device
+    timing = dict.fromkeys(("normalize", "base", "residual", "unnormalize", "sim"), 0.0)
+    obs = sim.reset(seeds=seeds)
+    policy.reset()
+    buf = None
+    done = torch.zeros(n, dtype=torch.bool, device=device)
+    success = np.zeros(n, dtype=bool)
+    unstable = nonfinite = 0
+    steps = 0
+    for t in range(horizon):
+        t0 = time.perf_counter()
+        batch = normalizer.observation(obs)
+        t1 = time.perf_counter()
+        base = policy.base_action(batch)
+        t2 = time.perf_counter()
+        x = policy.residual_input(batch, base)
+        if not torch.isfinite(x).all():
+            x = torch.nan_to_num(x, nan=0.0, posinf=policy.config.obs_clip, neginf=-policy.config.obs_clip)
+        dist = policy.residual_distribution(x)
+        residual = dist.sample()
+        logprob = dist.log_prob(residual).sum(-1)
+        value = policy.value(x)
+        action = policy.combine(base, residual)
+        bad = ~torch.isfinite(action).all(-1)
+        if bad.any():
+            nonfinite += int(bad.sum())
+            action = torch.where(bad[:, None], base, action)
+        t3 = time.perf_counter()
+        env_action = normalizer.unnormalize_action(action)
+        t4 = time.perf_counter()
+        obs, reward, terminated, truncated, info = sim.step(env_action)
+        t5 = time.perf_counter()
+        if buf is None:
+            in_dim = x.shape[-1]
+            buf = {
+                "inputs": torch.zeros(horizon, n, in_dim, device=device),
+                "residuals": torch.zeros(horizon, n, residual.shape[-1], device=device),
+                **{k: torch.zeros(horizon, n, device=device) for k in ("logprobs", "values", "rewards", "dones", "valid")},
+            }
+        ended = torch.as_tensor(terminated | truncated, device=device)
+        buf["inputs"][t], buf["residuals"][t] = x, residual
+        buf["logprobs"][t], buf["values"][t] = logprob, value
+        buf["rewards"][t] = torch.as_tensor(reward, device=device) * ~done
+        buf["valid"][t] = (~done).float()
+        newly = (ended & ~done).cpu().numpy()
+        success |= newly & info["is_success"]
+        unstable += int((newly & info["physics_unstable"]).sum())
+        done = done | ended
+        buf["dones"][t] = (done | (t == horizon - 1)).float()  # timeouts are terminal
+        for key, dt in zip(timing, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+            timing[key] += dt
+        steps += 1
+        if done.all():
+            break
+    for key in buf:  # an early end (all envs done) leaves only masked steps behind
+        buf[key] = buf[key][:steps]
+    buf["dones"][-1] = 1.0
+    timing = {f"perf/{k}_ms_per_step": 1000 * v / steps for k, v in timing.items()}
+    return Rollout(**buf, success_rate=float(success.mean()), physics_unstable=unstable,
+                   nonfinite_actions=nonfinite, timing=timing)
+
+
+# ------------------------------------------------------------------------------------------------ train
+
+
+def _finite(modules) -> bool:
+    return all(torch.isfinite(p).all() for m in modules for p in m.parameters())
+
+
+class MetricsSink:
+    def __init__(self, cfg: TrainResidualConfig):
+        self.path = Path(cfg.output_dir) / "metrics.jsonl"
+        self.wandb = None
+        if cfg.wandb.mode != "disabled":
+            import wandb
+
+            self.wandb = wandb.init(
+                project=cfg.wandb.project,
+                entity=cfg.wandb.entity,
+                name=cfg.wandb.run_name,
+                mode=cfg.wandb.mode,
+                dir=str(cfg.output_dir),
+                config=json.loads(json.dumps(draccus.encode(cfg), default=str)),
+                resume="allow",
+            )
+
+    def log(self, iteration: int, metrics: dict) -> None:
+        with open(self.path, "a") as f:
+            f.write(json.dumps({"iteration": iteration, **metrics}) + "\n")
+        if self.wandb is not None:
+            self.wandb.log(metrics, step=iteration)
+
+    def close(self) -> None:
+        if self.wandb is not None:
+            self.wandb.finish()
+
+
+def train(cfg: TrainResidualConfig) -> dict:
+    """Run (or resume) PPO training; returns the final training state."""
+    validate(cfg)
+    if cfg.torch_threads:
+        torch.set_num_threads(cfg.torch_threads)
+    out = Path(cfg.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    if cfg.resume:
+        last = checkpoint_dir(out, "last")
+        policy_cfg = PreTrainedConfig.from_pretrained(str(last / PRETRAINED))
+        policy_cfg.pretrained_path = last / PRETRAINED
+    else:
+        policy_cfg = cfg.policy
+        set_seed(cfg.seed)
+    policy, pre, post = load_policy(policy_cfg)
+    if not cfg.resume:  # a fresh run starts from a saved copy of itself (self-contained checkpoints)
+        policy.config.pretrained_path = None
+    device = torch.device(policy.config.device)
+    normalizer = MinMaxNormalizer.from_pipelines(pre, post, device)
+
+    optimizers = make_optimizers(policy.residual, policy.critic, cfg.ppo)
+    schedulers = make_schedulers(optimizers, cfg.ppo, cfg.num_iterations)  # before loading: adds initial_lr
+    state = {"iteration": 0, "best_success": -1.0, "best_iteration": None, "env_steps": 0}
+    if cfg.resume:
+        training = last / TRAINING_STATE
+        load_optimizer_state({"actor": optimizers[0], "critic": optimizers[1]}, training)
+        state = json.loads((training / "training_state.json").read_text())
+        load_rng_state(training)
+        logger.info("resuming %s at iteration %d (best success %.3f)", last, state["iteration"], state["best_success"])
+    with warnings.catch_warnings():  # fast-forward: the schedules are functions of the iteration
+        warnings.filterwarnings("ignore", message="Detected call of")
+        for _ in range(state["iteration"]):
+            for s in schedulers:
+                s.step()
+
+    sim = make_sim(cfg.env, cfg.num_envs, cfg.seed, cfg.num_threads)
+    eval_seeds = episode_seeds(cfg.seed, EVAL_SEEDS, 0, cfg.eval_episodes)
+    sink = MetricsSink(cfg)
+    policy.train()
+
+    from tqdm import tqdm
+
+    bar = tqdm(total=cfg.num_iterations, initial=state["iteration"], desc="PPO iterations", dynamic_ncols=True)
+    try:
+        while state["iteration"] < cfg.num_iterations:
+            it = state["iteration"]
+            t_start = time.perf_counter()
+            seeds = episode_seeds(cfg.seed, TRAIN_SEEDS, it * cfg.num_envs, cfg.num_envs)
+            ro = collect_rollout(policy, sim, normalizer, seeds)
+            t_rollout = time.perf_counter() - t_start
+
+            adv, ret = compute_gae(ro.rewards, ro.values, ro.dones, cfg.ppo.gamma, cfg.ppo.gae_lambda)
+            m = ro.valid.bool()
+            snapshot = copy.deepcopy(
+                (policy.residual.state_dict(), policy.critic.state_dict(), [o.state_dict() for o in optimizers])
+            )
+            stats = ppo_update(policy.residual_distribution, policy.value, ro.inputs[m], ro.residuals[m],
+                               ro.logprobs[m], adv[m], ret[m], ro.values[m], optimizers, cfg.ppo)
+            if not _finite((policy.residual, policy.critic)):
+                logger.error("iteration %d: non-finite weights after the update; restored the previous ones", it)
+                policy.residual.load_state_dict(snapshot[0])
+                policy.critic.load_state_dict(snapshot[1])
+                for o, s in zip(optimizers, snapshot[2]):
+                    o.load_state_dict(s)
+                stats["nonfinite_skipped"] += 1
+            if stats["nonfinite_skipped"]:
+                logger.warning("iteration %d: non-finite PPO loss or gradient, update skipped", it)
+            if stats["approx_kl"] > 10 * (cfg.ppo.target_kl or float("inf")):
+                logger.warning("iteration %d: approx KL %.3g far above target %.3g", it, stats["approx_kl"],
+                               cfg.ppo.target_kl)
+            if ro.physics_unstable or ro.nonfinite_actions:
+                logger.warning("iteration %d: %d physics blow-ups (counted as failures), %d non-finite actions "
+                               "(replaced by the base action)", it, ro.physics_unstable, ro.nonfinite_actions)
+            for s in schedulers:
+                s.step()
+            state["iteration"] = it + 1
+            state["env_steps"] += int(m.sum())
+
+            metrics = {
+                "train/success_rate": ro.success_rate,
+                "train/episode_reward": float(ro.rewards.sum(0).mean()),
+                "train/physics_unstable": ro.physics_unstable,
+                "train/nonfinite_actions": ro.nonfinite_actions,
+                **{f"ppo/{k}": v for k, v in stats.items()},
+                "ppo/actor_lr": optimizers[0].param_groups[0]["lr"],
+                "ppo/critic_lr": optimizers[1].param_groups[0]["lr"],
+                "perf/rollout_s": t_rollout,
+                "perf/update_s": time.perf_counter() - t_start - t_rollout,
+                "perf/env_steps_per_s": float(m.sum()) / t_rollout,
+                "env_steps": state["env_steps"],
+                **ro.timing,
+            }
+            if (it + 1) % cfg.eval_every == 0 or it + 1 == cfg.num_iterations:
+                result = evaluate(policy, sim, normalizer, eval_seeds, sampling_seed=cfg.seed)
+                metrics.update({"eval/success_rate": result["success_rate"],
+                                "eval/mean_episode_length": result["mean_episode_length"],
+                                "eval/physics_unstable": result["physics_unstable"]})
+                if result["success_rate"] > state["best_success"]:
+                    state["best_success"], state["best_iteration"] = result["success_rate"], it + 1
+                    save_best(out, policy, pre, post, {**result, "iteration": it + 1})
+                    metrics["eval/new_best"] = 1
+            save_last(out, policy, pre, post, optimizers, state)
+            metrics["perf/iteration_s"] = time.perf_counter() - t_start
+            sink.log(it + 1, metrics)
+            logger.info(
+                "it %d | train success %.3f%s | kl %.4f clipfrac %.3f ev %.3f | vloss %.4g | %.0f env-steps/s",
+                it + 1, ro.success_rate,
+                f" | eval success {metrics['eval/success_rate']:.3f}" if "eval/success_rate" in metrics else "",
+                stats["approx_kl"], stats["clipfrac"], stats["explained_variance"], stats["value_loss"],
+                metrics["perf/env_steps_per_s"],
+            )
+            bar.set_postfix(success=f"{ro.success_rate:.1%}", best=f"{max(state['best_success'], 0):.1%}",
+                            refresh=False)
+            bar.update(1)
+    finally:
+        bar.close()
+        sink.close()
+    return state
+
+
+# --------------------------------------------------------------------------------------------------- CLI
+
+
+@parser.wrap()
+def _parse(cfg: TrainResidualConfig) -> TrainResidualConfig:
+    return cfg
+
+
+def main() -> None:
+    from lerobot.utils.import_utils import register_third_party_plugins
+    from lerobot.utils.utils import init_logging
+
+    init_logging()
+    register_third_party_plugins()
+    try:
+        cfg = _parse()
+        validate(cfg)
+    except (TrainError, ValueError, draccus.utils.ParsingError) as err:
+        print(f"{PROG}: error: {error_line(err)}", file=sys.stderr)
+        sys.exit(1)
+    try:
+        train(cfg)
+    except TrainError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""`lerobot-resip-train` and `lerobot-resip-eval` on a tiny random base: checkpoints, exact resume,
+deterministic evaluation, the fast normalizer against LeRobot's pipelines, and the CLI grammar."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE
+from safetensors.torch import load_file
+
+from lerobot_resip.envs.configs import FurnitureEnvConfig
+from lerobot_resip.policies.resip import ResipConfig, ResipPolicy
+from lerobot_resip.rl.ppo import PPOConfig
+from lerobot_resip.rl.runtime import MinMaxNormalizer, episode_seeds, load_policy, wilson_interval
+from lerobot_resip.scripts.evaluate import EvalResidualConfig, run
+from lerobot_resip.scripts.train_residual import TrainResidualConfig, train
+from resip_fixtures import make_tiny_base
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    return make_tiny_base(tmp_path_factory.mktemp("base"))
+
+
+def train_cfg(base: Path, out: Path, iterations: int, resume: bool = False) -> TrainResidualConfig:
+    return TrainResidualConfig(
+        env=FurnitureEnvConfig(episode_length=8),
+        policy=None if resume else ResipConfig(base_path=str(base), device="cpu", push_to_hub=False),
+        ppo=PPOConfig(update_epochs=3),
+        num_envs=3,
+        num_iterations=iterations,
+        eval_every=1,
+        eval_episodes=4,
+        output_dir=out,
+        resume=resume,
+        num_threads=1,
+    )
+
+
+def test_normalizer_matches_the_processor_pipelines(base):
+    policy, pre, post = load_policy(ResipConfig(base_path=str(base), device="cpu", push_to_hub=False))
+    fast = MinMaxNormalizer.from_pipelines(pre, post)
+    rng = np.random.default_rng(0)
+    obs = {"agent_pos": rng.normal(size=(5, 16)).astype(np.float32),
+           "environment_state": rng.normal(size=(5, 14)).astype(np.float32)}
+    ref = pre({OBS_STATE: torch.from_numpy(obs["agent_pos"]), OBS_ENV_STATE: torch.from_numpy(obs["environment_state"])})
+    ours = fast.observation(obs)
+    for key in (OBS_STATE, OBS_ENV_STATE):
+        torch.testing.assert_close(ours[key], ref[key])
+    action = torch.randn(5, 10)
+    np.testing.assert_allclose(fast.unnormalize_action(action), post(action).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_wilson_interval_and_seeds():
+    low, high = wilson_interval(8, 10)
+    assert low == pytest.approx(0.4902, abs=1e-3) and high == pytest.approx(0.9433, abs=1e-3)
+    assert wilson_interval(0, 10)[0] == 0.0
+    np.testing.assert_array_equal(episode_seeds(0, 1, 2, 3), episode_seeds(0, 1, 0, 5)[2:])
+
+
+def test_checkpoints_and_exact_resume(base, tmp_path):
+    out = tmp_path / "run"
+    state = train(train_cfg(base, out, iterations=1))
+    assert state["iteration"] == 1
+    ckpt = out / "checkpoints"
+    for name in ("last", "best"):
+        model = ckpt / name / "pretrained_model"
+        for f in ("config.json", "model.safetensors", "policy_preprocessor.json", "policy_postprocessor.json"):
+            assert (model / f).is_file(), f"{name}/{f}"
+        ResipPolicy.from_pretrained(str(model))
+    training = ckpt / "last" / "training_state"
+    for f in ("actor/optimizer_state.safetensors", "critic/optimizer_state.safetensors", "rng_state.safetensors",
+              "training_state.json"):
+        assert (training / f).is_file(), f
+    assert sorted(p.name for p in ckpt.iterdir()) == ["best", "last"]  # no temporary or .old directories left
+    saved_actor = load_file(training / "actor" / "optimizer_state.safetensors")
+    steps_after_1 = float(saved_actor["state/0/step"])
+    assert steps_after_1 > 0
+
+    # a fresh run refuses to overwrite it
+    with pytest.raises(Exception, match="resume"):
+        train(train_cfg(base, out, iterations=2))
+
+    state = train(train_cfg(base, out, iterations=2, resume=True))
+    assert state["iteration"] == 2
+    assert json.loads((training / "training_state.json").read_text())["iteration"] == 2
+    resumed_actor = load_file(training / "actor" / "optimizer_state.safetensors")
+    # Adam's step counter and moments continued from the saved ones, not from zero
+    assert float(resumed_actor["state/0/step"]) > steps_after_1
+    lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [line["iteration"] for line in lines] == [1, 2]
+    # the actor's warm-up continued: iteration 2 ran at the second warm-up learning rate
+    assert lines[1]["ppo/actor_lr"] == pytest.approx(3e-4 * 3 / 6)
+
+    # resuming an identical copy of the 1-iteration run gives the same weights as not stopping
+    straight = tmp_path / "straight"
+    train(train_cfg(base, straight, iterations=2))
+    a = load_file(ckpt / "last" / "pretrained_model" / "model.safetensors")
+    b = load_file(straight / "checkpoints" / "last" / "pretrained_model" / "model.safetensors")
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], msg=key)
+
+
+def test_eval_is_deterministic_for_the_same_seeds(base, tmp_path):
+    def evaluate(seed: int, name: str) -> dict:
+        cfg = EvalResidualConfig(
+            env=FurnitureEnvConfig(episode_length=8),
+            policy=ResipConfig(base_path=str(base), device="cpu", push_to_hub=False),
+            num_episodes=5, num_envs=3, seed=seed, output_path=tmp_path / name, num_threads=1,
+        )
+        run(cfg)
+        return json.loads((tmp_path / name).read_text())
+
+    first, second, other = evaluate(0, "a.json"), evaluate(0, "b.json"), evaluate(1, "c.json")
+    for r in (first, second):
+        r.pop("wall_s")
+    assert first == second
+    assert first["episodes"] == 5 and len(first["seeds"]) == 5 and len(first["success"]) == 5
+    assert first["seeds"] != other["seeds"]
+    assert 0 <= first["success_ci95"][0] <= first["success_rate"] <= first["success_ci95"][1] <= 1
+
+
+def test_cli_trains_from_a_diffusion_path_and_evaluates(base, tmp_path):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TQDM_DISABLE": "1"}
+    common = ["--env.type=furniture", "--env.episode_length=4", "--num_threads=1", "--torch_threads=1"]
+    result = subprocess.run(
+        [str(BIN / "lerobot-resip-train"), f"--policy.path={base}", "--policy.action_scale=0.05", *common,
+         "--num_envs=2", "--num_iterations=1", "--eval_episodes=2", "--ppo.update_epochs=2",
+         f"--output_dir={tmp_path / 'run'}"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    model = tmp_path / "run" / "checkpoints" / "best" / "pretrained_model"
+    assert json.loads((model / "config.json").read_text())["action_scale"] == 0.05
+    result = subprocess.run(
+        [str(BIN / "lerobot-resip-eval"), f"--policy.path={model}", *common, "--env.perturb=true",
+         "--num_episodes=3", "--num_envs=2", f"--output_path={tmp_path / 'eval.json'}"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    info = json.loads((tmp_path / "eval.json").read_text())
+    assert info["episodes"] == 3 and info["env"]["perturb"] is True and info["policy_type"] == "resip"
