@@ -214,6 +214,27 @@ def test_physics_blow_up_truncates_only_that_env(corruption, steps_before, tmp_p
     assert all(np.isfinite(value).all() for value in obs.values())
 
 
+def test_inactive_envs_are_frozen_and_active_ones_unaffected():
+    sim = BatchedAssemblySim(TASK, num_envs=3, seed=0, num_threads=1)
+    reference = BatchedAssemblySim(TASK, num_envs=3, seed=0, num_threads=1)
+    start = sim.reset()
+    reference.reset()
+    # Move the arms so a frozen env is distinguishable from a stepped one.
+    action = hold_action(sim)
+    action[:, 2] += 0.05
+    active = np.array([True, False, True])
+    for _ in range(3):
+        obs, reward, terminated, truncated, info = sim.step(action, active=active)
+        ref_obs, *_ = reference.step(action)
+    for key, value in obs.items():
+        np.testing.assert_array_equal(value[1], start[key][1])
+        np.testing.assert_array_equal(value[[0, 2]], ref_obs[key][[0, 2]])
+    assert list(sim.elapsed_steps) == [3, 0, 3]
+    assert not (terminated[1] or truncated[1] or info["is_success"][1] or reward[1])
+    with pytest.raises(ValueError, match="active must have shape"):
+        sim.step(action, active=np.ones(2, dtype=bool))
+
+
 def test_perturbation_moves_resting_parts():
     def part_motion(perturb: bool) -> float:
         sim = BatchedAssemblySim(

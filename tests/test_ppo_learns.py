@@ -173,6 +173,19 @@ def test_kl_early_stop_stops_before_the_step_that_would_exceed_it():
     assert 0 < stats["updates"] < 50
 
 
+def test_minibatches_split_the_batch_evenly():
+    torch.manual_seed(0)
+    actor, critic = Residual(), Critic()
+    opts = make_optimizers(actor, critic, PPOConfig())
+    sizes = []
+    recording_critic = lambda x: (sizes.append(len(x)), critic(x))[1]  # noqa: E731
+    obs, actions, logprobs, adv, returns = _batch(n=10)
+    stats = ppo_update(actor, recording_critic, obs, actions, logprobs, adv, returns, torch.zeros_like(returns),
+                       opts, PPOConfig(update_epochs=2, num_minibatches=4, target_kl=None))
+    assert stats["updates"] == 8 and stats["epochs"] == 2
+    assert sorted(sizes[:4]) == [2, 2, 3, 3]  # no remainder minibatch of 10 % 4 samples
+
+
 def test_ppo_learns_sparse_point_reach():
     torch.manual_seed(0)
     env = PointReach(num_envs=256, seed=0)

@@ -143,6 +143,16 @@ def test_reset_one_env_leaves_the_other_queues_alone(base_dir, monkeypatch):
     policy.base_action(batch)
     assert policy._queue_pos.tolist() == [2, 2, 1]
 
+    # Envs whose episode is over (inactive) neither pop nor resample.
+    policy.reset()
+    sampled_batch_sizes.clear()
+    active = torch.tensor([True, False, True])
+    for _ in range(9):
+        action = policy.base_action(batch, active=active)
+        assert torch.isfinite(action).all()
+    assert sampled_batch_sizes == [2, 2]
+    assert policy._queue_pos.tolist() == [1, 8, 1]
+
 
 def test_save_load_gives_identical_actions_without_the_base_on_disk(tmp_path, saved_resip):
     original = ResipPolicy.from_pretrained(saved_resip)

@@ -148,42 +148,52 @@ class BatchedAssemblySim:
             self._qpos[env, adr + 3 : adr + 7] = yaw_quat(rng.uniform(-yaw_range, yaw_range))
 
     # ------------------------------------------------------------------ step
-    def step(self, action: np.ndarray):
-        """Apply one 10 Hz action to every environment.
+    def step(self, action: np.ndarray, active: np.ndarray | None = None):
+        """Apply one 10 Hz action to every environment, or only to those where `active` (N bools).
 
         Returns (observation, reward, terminated, truncated, info) with (N,) arrays; info holds
         `is_success` and `physics_unstable` (an episode that blew up is truncated as a failure
-        and its state rolled back to the last good one; the caller should reset it).
+        and its state rolled back to the last good one; the caller should reset it). Inactive
+        environments are not simulated (their episodes are over and cost no physics): their state
+        stays as it was and their reward and flags are zero. Their actions must still be finite.
         """
         action = np.asarray(action, dtype=np.float64)
         if action.shape != (self.num_envs, ACTION_DIM):
             raise ValueError(f"action must have shape ({self.num_envs}, {ACTION_DIM}), got {action.shape}")
         if not np.isfinite(action).all():
             raise ValueError("action contains NaN or inf")
+        if active is None:
+            active = np.ones(self.num_envs, dtype=bool)
+        active = np.asarray(active, dtype=bool)
+        if active.shape != (self.num_envs,):
+            raise ValueError(f"active must have shape ({self.num_envs},), got {active.shape}")
+        ids = np.flatnonzero(active)
 
         self._ctrl[:, :ARM_DOF] = self._joint_targets(action)
         self._ctrl[:, ARM_DOF:] = np.where(action[:, 9:10] > 0, 0.0, GRIPPER_OPEN)
         if self.perturb:
-            self._push_parts()
+            self._push_parts(ids)
 
         last_qpos = self._qpos.copy()
         failed = np.zeros(self.num_envs, dtype=bool)
-        try:
-            self.batch.step(nstep=self.substeps, stage=mujoco.mjtStage.mjSTAGE_VEL)
-        except mujoco.batch.SimulationError as err:
-            failed[np.asarray(err.ids, dtype=np.int64)] = True
+        if len(ids):
+            try:
+                self.batch.step(None if len(ids) == self.num_envs else ids, nstep=self.substeps,
+                                stage=mujoco.mjtStage.mjSTAGE_VEL)
+            except mujoco.batch.SimulationError as err:
+                failed[np.asarray(err.ids, dtype=np.int64)] = True
         failed |= self._blown_up()
+        failed &= active
         if failed.any():
             self._roll_back(np.flatnonzero(failed), last_qpos)
 
-        self.elapsed_steps += 1
-        success = self.is_success()
+        self.elapsed_steps[ids] += 1
+        success = self.is_success() & active & ~failed
         obs = self.observation()
         reward = success.astype(np.float32)
-        terminated = success & ~failed
-        truncated = (self.elapsed_steps >= self.max_episode_steps) | failed
-        info = {"is_success": success & ~failed, "physics_unstable": failed}
-        return obs, reward, terminated, truncated, info
+        truncated = active & ((self.elapsed_steps >= self.max_episode_steps) | failed)
+        info = {"is_success": success, "physics_unstable": failed}
+        return obs, reward, success, truncated, info
 
     def _joint_targets(self, action: np.ndarray) -> np.ndarray:
         target_pos = np.clip(action[:, :3], WORKSPACE_LOW, WORKSPACE_HIGH)
@@ -198,7 +208,7 @@ class BatchedAssemblySim:
         )
         return np.clip(targets, self._joint_low, self._joint_high)
 
-    def _push_parts(self) -> None:
+    def _push_parts(self, ids: np.ndarray) -> None:
         """Paper's perturbation protocol: each part, with probability p per step, gets a push
         sized like the reset randomisation (a velocity that would carry a free part the reset
         offset within one control step; friction shortens it)."""
@@ -206,7 +216,7 @@ class BatchedAssemblySim:
         for part, reset in self.task.resets.items():
             xy_range, yaw_range = reset.xy_range[self.randomness], reset.yaw_range[self.randomness]
             dof = self._part_dofs[part]
-            for env in range(self.num_envs):
+            for env in ids:
                 rng = self._rngs[env]
                 if rng.random() < self.perturb_prob:
                     self._qvel[env, dof : dof + 2] += rng.uniform(-xy_range, xy_range, 2) / period

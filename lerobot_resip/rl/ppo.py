@@ -199,7 +199,6 @@ def ppo_update(
     (optimizer steps taken), early_stopped (1.0/0.0), nonfinite_skipped.
     """
     batch_size = obs.shape[0]
-    minibatch_size = max(1, batch_size // cfg.num_minibatches)
     actor_params, critic_params = _params(optimizers[0]), _params(optimizers[1])
 
     stats = {"policy_loss": float("nan"), "value_loss": float("nan"), "entropy": float("nan"),
@@ -211,8 +210,9 @@ def ppo_update(
 
     for _epoch in range(cfg.update_epochs):
         order = torch.randperm(batch_size, generator=generator, device=obs.device)
-        for start in range(0, batch_size, minibatch_size):
-            idx = order[start : start + minibatch_size]
+        # Equal-sized minibatches (sizes differ by at most one): no tiny remainder minibatch whose
+        # normalized advantages and KL estimate would be noise.
+        for idx in torch.tensor_split(order, min(cfg.num_minibatches, batch_size)):
             dist = actor(obs[idx])
             new_logprob = dist.log_prob(actions[idx]).sum(-1)
             entropy = dist.entropy().sum(-1).mean()

@@ -197,12 +197,12 @@ def evaluate(
         length = np.full(n, sim.max_episode_steps)
         for t in range(sim.max_episode_steps):
             batch = normalizer.observation(obs)
-            base = policy.base_action(batch, generator=generator)
+            base = policy.base_action(batch, generator=generator, active=torch.as_tensor(~done))
             dist = policy.residual_distribution(policy.residual_input(batch, base))
             residual = dist.mean if deterministic else dist.sample()
             action = policy.combine(base, residual)
             action = torch.where(torch.isfinite(action), action, base)
-            obs, _, terminated, truncated, info = sim.step(normalizer.unnormalize_action(action))
+            obs, _, terminated, truncated, info = sim.step(normalizer.unnormalize_action(action), active=~done)
             ended = ~done & (terminated | truncated)
             ok |= ended & info["is_success"]
             unstable += int((ended & info["physics_unstable"]).sum())

@@ -12,7 +12,7 @@ too. `--resume=true --output_dir=X` (with the same other arguments) continues `X
 exactly: iteration count, optimizer states, RNG states and the best success so far.
 
 Each iteration resets every env (seeds derived from --seed and the episode index), rolls out one
-whole episode, and runs a PPO update on the residual and the critic (settings: `--ppo.*`, paper
+whole episode (an env whose episode ended is no longer simulated), and runs a PPO update on the residual and the critic (settings: `--ppo.*`, paper
 defaults). Every `--eval_every` iterations the residual MEAN is evaluated on fixed seeds.
 
 Output: `checkpoints/last/` (every iteration) and `checkpoints/best/` (best evaluation success, never
@@ -223,7 +223,7 @@ def collect_rollout(policy, sim, normalizer: MinMaxNormalizer, seeds: np.ndarray
         t0 = time.perf_counter()
         batch = normalizer.observation(obs)
         t1 = time.perf_counter()
-        base = policy.base_action(batch)
+        base = policy.base_action(batch, active=~done)
         t2 = time.perf_counter()
         x = policy.residual_input(batch, base)
         if not torch.isfinite(x).all():
@@ -240,7 +240,7 @@ def collect_rollout(policy, sim, normalizer: MinMaxNormalizer, seeds: np.ndarray
         t3 = time.perf_counter()
         env_action = normalizer.unnormalize_action(action)
         t4 = time.perf_counter()
-        obs, reward, terminated, truncated, info = sim.step(env_action)
+        obs, reward, terminated, truncated, info = sim.step(env_action, active=~done.cpu().numpy())
         t5 = time.perf_counter()
         if buf is None:
             in_dim = x.shape[-1]

@@ -162,13 +162,16 @@ class ResipPolicy(PreTrainedPolicy):
         self._queue_pos = self._queue_pos.index_fill(0, ids, self.config.n_action_steps)
 
     @torch.no_grad()
-    def base_action(self, batch: dict[str, Tensor], generator: torch.Generator | None = None) -> Tensor:
+    def base_action(
+        self, batch: dict[str, Tensor], generator: torch.Generator | None = None, active: Tensor | None = None
+    ) -> Tensor:
         """This step's base action per env, (B, A).
 
         Each env pops the next action of its own queue; the envs whose queue is empty (first step, after
         `reset`, or after `n_action_steps` steps) get a fresh chunk, sampled for those envs only in one
         batched call, and its first `n_action_steps` actions are enqueued. A change of batch size
-        empties every queue.
+        empties every queue. `active` (B bools, default all) leaves the other envs' queues as they are
+        (no sampling, no pop: their episode is over); their returned action is a finite placeholder.
         """
         n_steps = self.config.n_action_steps
         batch_size = batch[OBS_STATE].shape[0]
@@ -176,14 +179,15 @@ class ResipPolicy(PreTrainedPolicy):
         if self._queue is None or self._queue.shape[0] != batch_size or self._queue.device != device:
             self._queue = torch.zeros(batch_size, n_steps, self.action_dim, device=device)
             self._queue_pos = torch.full((batch_size,), n_steps, dtype=torch.long, device=device)
-        empty = (self._queue_pos >= n_steps).nonzero().squeeze(-1)
+        active = torch.ones(batch_size, dtype=torch.bool, device=device) if active is None else active.to(device)
+        empty = ((self._queue_pos >= n_steps) & active).nonzero().squeeze(-1)
         if len(empty) > 0:
             sub_batch = {key: batch[key][empty] for key in (OBS_STATE, OBS_ENV_STATE)}
             chunk = sample_base_chunk(self.base, sub_batch, self.config.base_num_inference_steps, generator)
             self._queue = self._queue.index_copy(0, empty, chunk[:, :n_steps].to(self._queue.dtype))
             self._queue_pos = self._queue_pos.index_fill(0, empty, 0)
-        action = self._queue[torch.arange(batch_size, device=device), self._queue_pos]
-        self._queue_pos = self._queue_pos + 1
+        action = self._queue[torch.arange(batch_size, device=device), self._queue_pos.clamp(max=n_steps - 1)]
+        self._queue_pos = self._queue_pos + active.long()
         return action
 
     # ---- the residual and the critic ---------------------------------------------------------------
