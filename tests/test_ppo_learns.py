@@ -21,14 +21,6 @@ ACTION_SCALE = 0.1
 HORIZON = 20
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny networks: extra threads only add contention on a busy CPU (seconds -> minutes)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 class PointReach:
     """N 2-D points; `step(residual)` moves each by the base action plus ACTION_SCALE * residual."""

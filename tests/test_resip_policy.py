@@ -28,14 +28,6 @@ from lerobot_resip.policies.resip import (
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny networks: two intra-op threads fighting a busy second core are ~100x slower than one."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def base_dir(tmp_path_factory) -> Path:

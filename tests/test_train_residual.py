@@ -24,13 +24,6 @@ from resip_fixtures import make_tiny_base
 BIN = Path(sys.executable).parent
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
