@@ -142,9 +142,18 @@ def test_cli_trains_from_a_diffusion_path_and_evaluates(base, tmp_path):
     assert json.loads((model / "config.json").read_text())["action_scale"] == 0.05
     result = subprocess.run(
         [str(BIN / "lerobot-resip-eval"), f"--policy.path={model}", *common, "--env.perturb=true",
-         "--num_episodes=3", "--num_envs=2", f"--output_path={tmp_path / 'eval.json'}"],
+         "--num_episodes=3", "--num_envs=2", "--num_videos=2", "--video_height=48", "--video_width=64",
+         f"--output_path={tmp_path / 'eval.json'}"],
         env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     info = json.loads((tmp_path / "eval.json").read_text())
     assert info["episodes"] == 3 and info["env"]["perturb"] is True and info["policy_type"] == "resip"
+    videos = sorted(Path(p) for p in info["videos"])
+    assert [v.name.split("_")[1] for v in videos] == ["0", "1"]
+    import av
+
+    for video, length in zip(videos, info["episode_lengths"]):
+        with av.open(str(video)) as container:
+            frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+        assert len(frames) == length + 1 and frames[0].shape[:2] == (48, 64)  # reset frame + one per step

@@ -20,6 +20,11 @@ DOWN = np.diag([1.0, -1.0, -1.0])  # tool orientation pointing at the table, at 
 CARRY_HEIGHT = 0.16  # m, tool height while carrying
 HOVER = 0.005  # m, gap between peg bottom and hole mouth before inserting
 GRASP_LOST = 0.02  # m, peg further than this from where the grasp holds it: lost
+ALIGN_TOLERANCE = 0.0015  # m, peg-hole offset per axis that the mouth chamfer still guides in
+# m, how far below the tool the insertion aims until the peg is in the mouth: a target that leads
+# the tool keeps it moving down, so a policy imitating these absolute targets does not stall over
+# the hole. Inside, it pushes gently (at most 5 mm) and the walls guide the peg.
+INSERT_LEAD = 0.01
 
 
 class ScriptedExpert:
@@ -110,9 +115,9 @@ class ScriptedExpert:
                 goal[env] = [*(tcp[env, :2] + peg_xy_error[env]), tcp[env, 2] + lower]
                 yaw[env] = insert_yaw[env]
                 close[env] = True
-                aligned = np.abs(peg_xy_error[env]).max() < 0.0004
+                aligned = np.abs(peg_xy_error[env]).max() < ALIGN_TOLERANCE
                 yaw_ok = abs(wrap_angle(hole_yaw[env] - peg_yaw[env], QUARTER)) < 0.01
-                if aligned and yaw_ok and abs(lower) < 0.002:
+                if aligned and yaw_ok and abs(lower) < 0.003:
                     self._goto(env, INSERT)
                     self.insert_start_z[env] = peg[env, 2]
             elif phase == INSERT:
@@ -120,7 +125,9 @@ class ScriptedExpert:
                 # Centre the peg until it is in the mouth; inside, the walls guide it and a servo
                 # on the measured peg would only bang it from wall to wall.
                 xy = tcp[env, :2] + (peg_xy_error[env] if peg_bottom[env] > hole_mouth[env] else 0.0)
-                goal[env] = [*xy, tcp[env, 2] - min(depth_left + 0.003, 0.005)]
+                above_mouth = peg_bottom[env] > hole_mouth[env]
+                lead = INSERT_LEAD if above_mouth else min(depth_left + 0.003, 0.005)
+                goal[env] = [*xy, tcp[env, 2] - lead]
                 yaw[env] = insert_yaw[env]
                 close[env] = True
                 if self.timer[env] > 25:  # stalled: back off and align again

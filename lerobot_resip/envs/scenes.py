@@ -12,7 +12,7 @@ ASSETS = resources.files("lerobot_resip.envs") / "assets"
 PEG_HALF_WIDTH = 0.010  # m, the peg is a 20 mm square bar
 PEG_HALF_LENGTH = 0.035  # m
 HOLE_DEPTH = 0.025  # m, from the base slab's top to the top of the mouth chamfer
-HOLE_CHAMFER = 0.002  # m, 45-degree chamfer at the hole's mouth
+HOLE_CHAMFER = 0.004  # m, 45-degree chamfer at the hole's mouth
 HOLE_WALL_THICKNESS = 0.010  # m
 
 

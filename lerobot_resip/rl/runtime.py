@@ -172,10 +172,13 @@ def evaluate(
     sampling_seed: int = 0,
     deterministic: bool = True,
     progress=None,
+    record=None,
 ) -> dict:
     """Run one episode per seed, `sim.num_envs` at a time, with the residual MEAN (deterministic) or a
     residual sample. The base's sampling noise comes from a generator seeded with `sampling_seed`,
-    so the same seeds and settings give the same numbers.
+    so the same seeds and settings give the same numbers. `record(first, live)`, if given, is called
+    after every reset and step with the index of the round's first episode and the (N,) mask of the
+    envs whose episode was running before that step (for video).
 
     Returns success (list of bools), episode lengths, physics blow-ups, success rate and its 95% Wilson
     interval, mean episode length, wall time.
@@ -195,6 +198,8 @@ def evaluate(
         done[len(chunk) :] = True
         ok = np.zeros(n, dtype=bool)
         length = np.full(n, sim.max_episode_steps)
+        if record is not None:
+            record(first, ~done)
         for t in range(sim.max_episode_steps):
             batch = normalizer.observation(obs)
             base = policy.base_action(batch, generator=generator, active=torch.as_tensor(~done))
@@ -207,6 +212,8 @@ def evaluate(
             ok |= ended & info["is_success"]
             unstable += int((ended & info["physics_unstable"]).sum())
             length[ended] = t + 1
+            if record is not None:
+                record(first, ~done)
             done |= ended
             if progress is not None:
                 progress()

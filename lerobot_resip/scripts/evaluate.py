@@ -18,7 +18,9 @@ samples the residual instead).
 Episode i uses the reset seed derived from (--seed, i) (the same stream the trainer evaluates on), and
 the base's sampling noise comes from a generator seeded with --seed: the same arguments give the same
 numbers. Output: a JSON file with the success rate, its 95% Wilson interval, the number of episodes,
-their seeds and per-episode success and length, and the mean episode length. No videos are rendered.
+their seeds and per-episode success and length, and the mean episode length. `--num_videos=K` also
+writes MP4s of the first K episodes from the front camera next to the JSON
+(`<output stem>_videos/episode_<i>_<success|failure>.mp4`).
 """
 
 import json
@@ -28,11 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import draccus
+import numpy as np
 import torch
 from lerobot.configs import PreTrainedConfig, parser
 from lerobot.envs.configs import EnvConfig
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
+from lerobot_resip.envs.rendering import CameraRenderer
+from lerobot_resip.envs.sim import CONTROL_HZ
 from lerobot_resip.scripts.cli import error_line
 from lerobot_resip.rl.runtime import (
     EVAL_SEEDS,
@@ -62,6 +67,11 @@ class EvalResidualConfig:
     seed: int = 0
     # Sample the residual instead of using its mean.
     sample: bool = False
+    # Episodes (the first ones) to save as MP4 videos next to the JSON; 0: none.
+    num_videos: int = 0
+    # Size of the video frames, pixels.
+    video_height: int = 240
+    video_width: int = 320
     # Where the JSON result goes.
     output_path: Path = Path("outputs/eval/eval_info.json")
     # Physics threads (0: all CPUs).
@@ -89,6 +99,8 @@ def run(cfg: EvalResidualConfig) -> dict:
         raise ValueError(f"--env.type={cfg.env.type} is not supported; use --env.type=furniture")
     if cfg.num_episodes < 1 or cfg.num_envs < 1:
         raise ValueError("--num_episodes and --num_envs must be >= 1")
+    if not 0 <= cfg.num_videos <= cfg.num_episodes:
+        raise ValueError(f"--num_videos must be in [0, num_episodes={cfg.num_episodes}], got {cfg.num_videos}")
     if cfg.torch_threads:
         torch.set_num_threads(cfg.torch_threads)
     policy, pre, post = load_policy(cfg.policy)
@@ -98,10 +110,12 @@ def run(cfg: EvalResidualConfig) -> dict:
 
     from tqdm import tqdm
 
+    out = Path(cfg.output_path)
+    recorder = VideoRecorder(sim, cfg.num_videos, cfg.video_height, cfg.video_width) if cfg.num_videos else None
     rounds = -(-cfg.num_episodes // sim.num_envs)
     with tqdm(total=rounds * sim.max_episode_steps, desc="eval steps", dynamic_ncols=True) as bar:
         result = evaluate(policy, sim, normalizer, seeds, sampling_seed=cfg.seed, deterministic=not cfg.sample,
-                          progress=lambda: bar.update(1))
+                          progress=lambda: bar.update(1), record=recorder)
     source = getattr(cfg, "policy_path", None) or cfg.policy.pretrained_path or cfg.policy.base_path
     result = {
         "policy_path": str(source),
@@ -112,13 +126,40 @@ def run(cfg: EvalResidualConfig) -> dict:
         "residual": "sample" if cfg.sample else "mean",
         **result,
     }
-    out = Path(cfg.output_path)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if recorder is not None:
+        result["videos"] = recorder.write(out.parent / f"{out.stem}_videos", result["success"])
     out.write_text(json.dumps(result, indent=2))
     low, high = result["success_ci95"]
     logger.info("success %.3f (95%% CI %.3f-%.3f) over %d episodes, mean length %.1f -> %s",
                 result["success_rate"], low, high, result["episodes"], result["mean_episode_length"], out)
     return result
+
+
+class VideoRecorder:
+    """Front-camera frames of the first `num_videos` episodes of an evaluation, written as MP4s."""
+
+    def __init__(self, sim, num_videos: int, height: int, width: int):
+        self.sim = sim
+        self.num_videos = num_videos
+        self.renderer = CameraRenderer(sim, height, width)
+        self.frames: dict[int, list[np.ndarray]] = {}
+
+    def __call__(self, first: int, live: np.ndarray) -> None:
+        for env in np.flatnonzero(live[: max(0, self.num_videos - first)]):
+            self.frames.setdefault(first + int(env), []).append(self.renderer.render(int(env), ("front",))["front"])
+
+    def write(self, directory: Path, success: list[bool]) -> list[str]:
+        from lerobot.utils.io_utils import write_video
+
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for episode, frames in sorted(self.frames.items()):
+            path = directory / f"episode_{episode}_{'success' if success[episode] else 'failure'}.mp4"
+            write_video(path, frames, fps=CONTROL_HZ)
+            paths.append(str(path))
+        self.renderer.close()
+        return paths
 
 
 @parser.wrap()
