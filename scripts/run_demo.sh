@@ -109,7 +109,7 @@ train_residual() {
     else
         stage "residual PPO over the frozen base ($NUM_ENVS envs x $RL_ITERATIONS iterations) -> $RESIP_DIR"
     fi
-    # Paper PPO settings except: 8 minibatches, because an iteration of 256 envs holds ~25k samples
+    # Paper PPO settings except: 8 minibatches, because an iteration of 256 envs holds ~50k samples
     # rather than the paper's ~700k, and a constant learning rate, so that resuming with a larger
     # --num_iterations continues at the same rate instead of restarting a cosine schedule.
     lerobot-resip-train --policy.path="$BASE_CKPT" "${ENV_ARGS[@]}" "${resume[@]}" \

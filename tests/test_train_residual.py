@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 import torch
@@ -151,8 +152,6 @@ def test_cli_trains_from_a_diffusion_path_and_evaluates(base, tmp_path):
     assert info["episodes"] == 3 and info["env"]["perturb"] is True and info["policy_type"] == "resip"
     videos = sorted(Path(p) for p in info["videos"])
     assert [v.name.split("_")[1] for v in videos] == ["0", "1"]
-    import av
-
     for video, length in zip(videos, info["episode_lengths"]):
         with av.open(str(video)) as container:
             frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]

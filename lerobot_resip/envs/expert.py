@@ -124,8 +124,8 @@ class ScriptedExpert:
                 depth_left = peg_bottom[env] - hole[env, 2]
                 # Centre the peg until it is in the mouth; inside, the walls guide it and a servo
                 # on the measured peg would only bang it from wall to wall.
-                xy = tcp[env, :2] + (peg_xy_error[env] if peg_bottom[env] > hole_mouth[env] else 0.0)
                 above_mouth = peg_bottom[env] > hole_mouth[env]
+                xy = tcp[env, :2] + (peg_xy_error[env] if above_mouth else 0.0)
                 lead = INSERT_LEAD if above_mouth else min(depth_left + 0.003, 0.005)
                 goal[env] = [*xy, tcp[env, 2] - lead]
                 yaw[env] = insert_yaw[env]

@@ -140,7 +140,6 @@ class VideoRecorder:
     """Front-camera frames of the first `num_videos` episodes of an evaluation, written as MP4s."""
 
     def __init__(self, sim, num_videos: int, height: int, width: int):
-        self.sim = sim
         self.num_videos = num_videos
         self.renderer = CameraRenderer(sim, height, width)
         self.frames: dict[int, list[np.ndarray]] = {}
