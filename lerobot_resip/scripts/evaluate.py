@@ -124,6 +124,7 @@ def run(cfg: EvalResidualConfig) -> dict:
                 "perturb": cfg.env.perturb, "episode_length": cfg.env.episode_length},
         "seed": cfg.seed,
         "residual": "sample" if cfg.sample else "mean",
+        "base_num_inference_steps": policy.config.base_num_inference_steps,
         **result,
     }
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,108 @@
+"""Where a policy fails on peg_in_hole: the episodes of `lerobot-resip-eval`, sorted by outcome.
+
+Runs the same seeded episodes as `lerobot-resip-eval` (same seeds, same sampling seed, so the same
+successes) and classifies every episode by the peg's final pose relative to the hole:
+  - success;
+  - never_lifted: the peg never rose 3 cm above the table (grasp missed, or knocked over);
+  - lost_after_lift: lifted, but it ends tilted (> 20 degrees) or more than 30 mm from the hole axis;
+  - missed_hole: upright within 30 mm of the axis, not inserted (resting on the rim or above it).
+For missed_hole it reports the signed mean and the median of the xy offset (peg - hole, mm), which
+shows a systematic miss. Prints one JSON object. Example (the README pipeline's base):
+    .venv/bin/python -m benchmarks.failure_modes \\
+        --policy_path outputs/demo/base/stage2/checkpoints/last/pretrained_model --ddim_steps 16
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+import torch
+
+from lerobot_resip.envs.configs import FurnitureEnvConfig
+from lerobot_resip.envs.rotation import quat_to_matrix
+from lerobot_resip.rl.runtime import (
+    EVAL_SEEDS,
+    MinMaxNormalizer,
+    episode_seeds,
+    evaluate,
+    load_policy,
+    make_sim,
+    resolve_policy_config,
+)
+
+LIFTED = 0.03  # m above the peg's resting height
+NEAR_AXIS = 0.03  # m, peg-hole xy distance of a miss (rather than a lost peg)
+UPRIGHT_COS = np.cos(np.deg2rad(20))
+
+
+def classify(final: np.ndarray, peg_rise: np.ndarray, success: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Outcome of each episode from its final part poses (N, 14) and the peg's largest rise (N,)."""
+    peg, hole = final[:, 0:3], final[:, 7:10]
+    offset = peg[:, :2] - hole[:, :2]
+    upright = quat_to_matrix(final[:, 3:7])[:, 2, 2] > UPRIGHT_COS
+    outcome = np.where(
+        success, "success",
+        np.where(peg_rise < LIFTED, "never_lifted",
+                 np.where(upright & (np.linalg.norm(offset, axis=1) < NEAR_AXIS), "missed_hole", "lost_after_lift")),
+    )
+    return outcome.tolist(), offset
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--policy_path", required=True, help="a diffusion or resip checkpoint")
+    parser.add_argument("--ddim_steps", type=int, default=None, help="base DDIM steps (default: the checkpoint's)")
+    parser.add_argument("--task", default="peg_in_hole")
+    parser.add_argument("--randomness", default="low")
+    parser.add_argument("--episodes", type=int, default=256)
+    parser.add_argument("--num_envs", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=1000)
+    args = parser.parse_args()
+
+    overrides = [] if args.ddim_steps is None else [f"--base_num_inference_steps={args.ddim_steps}"]
+    policy, pre, post = load_policy(resolve_policy_config(args.policy_path, overrides))
+    normalizer = MinMaxNormalizer.from_pipelines(pre, post, policy.config.device)
+    env = FurnitureEnvConfig(task=args.task, randomness=args.randomness)
+    sim = make_sim(env, min(args.num_envs, args.episodes), args.seed)
+    seeds = episode_seeds(args.seed, EVAL_SEEDS, 0, args.episodes)
+
+    final = np.zeros((args.episodes, sim.env_state_dim))
+    start_z = np.zeros(args.episodes)
+    peak_z = np.zeros(args.episodes)
+
+    def record(first: int, live: np.ndarray) -> None:  # keep each episode's last pose while it runs
+        state = sim.observation()["environment_state"]
+        ids = np.arange(first, min(first + sim.num_envs, args.episodes))
+        live = live[: len(ids)]
+        if not live.any():
+            return
+        fresh = peak_z[ids] == 0
+        start_z[ids[fresh]] = state[: len(ids)][fresh, 2]
+        final[ids[live]] = state[: len(ids)][live]
+        peak_z[ids] = np.maximum(peak_z[ids], state[: len(ids), 2])
+
+    with torch.no_grad():
+        result = evaluate(policy, sim, normalizer, seeds, sampling_seed=args.seed, record=record)
+    outcome, offset = classify(final, peak_z - start_z, np.array(result["success"]))
+    counts = {k: outcome.count(k) for k in ("success", "never_lifted", "lost_after_lift", "missed_hole")}
+    missed = np.array([o == "missed_hole" for o in outcome])
+    report = {
+        "policy_path": args.policy_path,
+        "base_num_inference_steps": policy.config.base_num_inference_steps,
+        "episodes": args.episodes,
+        "seed": args.seed,
+        "outcomes": counts,
+        "missed_hole_offset_mm": {
+            "mean_xy": (1000 * offset[missed].mean(0)).round(1).tolist() if missed.any() else None,
+            "median_distance": float(np.round(1000 * np.median(np.linalg.norm(offset[missed], axis=1)), 1))
+            if missed.any() else None,
+        },
+        "success_rate": result["success_rate"],
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
