@@ -18,10 +18,10 @@ import argparse
 import json
 
 import numpy as np
-import torch
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
 from lerobot_resip.envs.rotation import quat_to_matrix
+from lerobot_resip.envs.tasks import get_task
 from lerobot_resip.rl.runtime import (
     EVAL_SEEDS,
     MinMaxNormalizer,
@@ -54,7 +54,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--policy_path", required=True, help="a diffusion or resip checkpoint")
     parser.add_argument("--ddim_steps", type=int, default=None, help="base DDIM steps (default: the checkpoint's)")
-    parser.add_argument("--task", default="peg_in_hole")
     parser.add_argument("--randomness", default="low")
     parser.add_argument("--episodes", type=int, default=256)
     parser.add_argument("--num_envs", type=int, default=256)
@@ -64,28 +63,23 @@ def main() -> None:
     overrides = [] if args.ddim_steps is None else [f"--base_num_inference_steps={args.ddim_steps}"]
     policy, pre, post = load_policy(resolve_policy_config(args.policy_path, overrides))
     normalizer = MinMaxNormalizer.from_pipelines(pre, post, policy.config.device)
-    env = FurnitureEnvConfig(task=args.task, randomness=args.randomness)
+    env = FurnitureEnvConfig(task="peg_in_hole", randomness=args.randomness)
     sim = make_sim(env, min(args.num_envs, args.episodes), args.seed)
     seeds = episode_seeds(args.seed, EVAL_SEEDS, 0, args.episodes)
 
     final = np.zeros((args.episodes, sim.env_state_dim))
-    start_z = np.zeros(args.episodes)
     peak_z = np.zeros(args.episodes)
 
     def record(first: int, live: np.ndarray) -> None:  # keep each episode's last pose while it runs
-        state = sim.observation()["environment_state"]
         ids = np.arange(first, min(first + sim.num_envs, args.episodes))
+        state = sim.observation()["environment_state"][: len(ids)]
         live = live[: len(ids)]
-        if not live.any():
-            return
-        fresh = peak_z[ids] == 0
-        start_z[ids[fresh]] = state[: len(ids)][fresh, 2]
-        final[ids[live]] = state[: len(ids)][live]
-        peak_z[ids] = np.maximum(peak_z[ids], state[: len(ids), 2])
+        final[ids[live]] = state[live]
+        peak_z[ids] = np.maximum(peak_z[ids], state[:, 2])
 
-    with torch.no_grad():
-        result = evaluate(policy, sim, normalizer, seeds, sampling_seed=args.seed, record=record)
-    outcome, offset = classify(final, peak_z - start_z, np.array(result["success"]))
+    result = evaluate(policy, sim, normalizer, seeds, sampling_seed=args.seed, record=record)
+    resting_z = get_task("peg_in_hole").resets["peg"].z  # every episode starts with the peg lying still
+    outcome, offset = classify(final, peak_z - resting_z, np.array(result["success"]))
     counts = {k: outcome.count(k) for k in ("success", "never_lifted", "lost_after_lift", "missed_hole")}
     missed = np.array([o == "missed_hole" for o in outcome])
     report = {
