@@ -6,6 +6,9 @@ Measures, in one run on this machine, with the same number of envs and episode l
     base inference, residual and critic; GAE; the PPO update with the paper's settings) on a fresh
     resip over the given diffusion base, env-steps/s over rollout + update;
   - their ratio (target: >= 0.6);
+  - replay: BatchedAssemblySim.step alone, replaying the actions (and episode ends) of the full
+    loop's last rollout from the same seeds: the physics of arms that move and push parts, which
+    costs more than holding still; the full loop over replay is the share left to learning;
   - where the full loop's time goes, in ms per control step of the whole batch: physics (MuJoCo),
     IK, the rest of the simulator step (observations, checks), base sampling, residual + critic,
     (un)normalization, and the PPO update;
@@ -13,7 +16,7 @@ Measures, in one run on this machine, with the same number of envs and episode l
 
 Usage (the base from the README pipeline, or any LeRobot diffusion checkpoint):
     .venv/bin/python -m benchmarks.bench_resip \\
-        --base_path outputs/demo/base/checkpoints/last/pretrained_model [--num_envs 64] [--steps 100]
+        --base_path outputs/demo/base/stage2/checkpoints/last/pretrained_model [--num_envs 64] [--steps 100]
 """
 
 from __future__ import annotations
@@ -82,6 +85,47 @@ def bench_bare(num_envs: int, steps: int) -> dict:
     }
 
 
+class _StepRecorder:
+    """Wraps BatchedAssemblySim.step; keeps the (action, active) of every call since `clear` and the
+    last observation returned."""
+
+    def __init__(self, step):
+        self.step = step
+        self.calls: list[tuple[np.ndarray, np.ndarray | None]] = []
+        self.last_obs: dict[str, np.ndarray] = {}
+
+    def clear(self) -> None:
+        self.calls = []
+
+    def __call__(self, action, active=None):
+        self.calls.append((np.array(action, copy=True), None if active is None else np.array(active, copy=True)))
+        out = self.step(action, active=active)
+        self.last_obs = out[0]
+        return out
+
+
+def bench_replay(num_envs: int, steps: int, calls: list, seeds: np.ndarray, final_obs: dict) -> dict:
+    """Physics alone on a recorded rollout: same seeds, same actions, same inactive envs.
+    `matches_rollout` says whether it ended where the rollout did (the physics is deterministic)."""
+    sim = make_sim(num_envs, steps)
+    sim.reset(seeds=seeds)
+    sim.step(*calls[0])  # warm up the thread pool
+    sim.reset(seeds=seeds)
+    sim.batch.step_time = 0.0
+    env_steps = 0
+    start = time.perf_counter()
+    for action, active in calls:
+        sim.step(action, active=active)
+        env_steps += num_envs if active is None else int(active.sum())
+    elapsed = time.perf_counter() - start
+    obs = sim.observation()
+    return {
+        "env_steps_per_s": env_steps / elapsed,
+        "ms_per_step": {"physics": 1000 * sim.batch.step_time / len(calls), "total": 1000 * elapsed / len(calls)},
+        "matches_rollout": all(np.array_equal(obs[key], final_obs[key]) for key in final_obs),
+    }
+
+
 def bench_full_loop(base_path: str, num_envs: int, steps: int, iterations: int) -> dict:
     cfg = ResipConfig(base_path=base_path, device="cpu", push_to_hub=False)
     with contextlib.redirect_stdout(sys.stderr):  # LeRobot prints while loading; stdout is the JSON
@@ -90,14 +134,17 @@ def bench_full_loop(base_path: str, num_envs: int, steps: int, iterations: int) 
     ppo = PPOConfig()
     optimizers = make_optimizers(policy.residual, policy.critic, ppo)
     sim = make_sim(num_envs, steps)
+    sim.step = recorder = _StepRecorder(sim.step)
     policy.train()
 
     totals = {"env_steps": 0, "rollout_s": 0.0, "update_s": 0.0, "physics_s": 0.0, "ik_s": 0.0, "steps": 0}
     timing = {}
     for it in range(iterations + 1):  # iteration 0 warms up (thread pool, allocator) and is not counted
         sim.batch.step_time = sim._joint_targets.time = 0.0
+        recorder.clear()
+        seeds = episode_seeds(0, 0, it * num_envs, num_envs)
         start = time.perf_counter()
-        ro = collect_rollout(policy, sim, normalizer, episode_seeds(0, 0, it * num_envs, num_envs))
+        ro = collect_rollout(policy, sim, normalizer, seeds)
         rollout_s = time.perf_counter() - start
         adv, ret = compute_gae(ro.rewards, ro.values, ro.dones, ppo.gamma, ppo.gae_lambda)
         m = ro.valid.bool()
@@ -139,6 +186,7 @@ def bench_full_loop(base_path: str, num_envs: int, steps: int, iterations: int) 
         "ms_per_control_step": breakdown,
         "fraction_of_time": {k: v / (1000 * total_s / control_steps) for k, v in breakdown.items()},
         "base_chunk_ms": bench_base_chunk(policy, normalizer, sim, num_envs),
+        "last_rollout": {"calls": recorder.calls, "seeds": seeds, "final_obs": recorder.last_obs},
     }
 
 
@@ -154,7 +202,7 @@ def bench_base_chunk(policy, normalizer, sim, num_envs: int, repeats: int = 10) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base_path", default="outputs/demo/base/checkpoints/last/pretrained_model",
+    parser.add_argument("--base_path", default="outputs/demo/base/stage2/checkpoints/last/pretrained_model",
                         help="a LeRobot diffusion checkpoint directory (pretrained_model)")
     parser.add_argument("--num_envs", type=int, default=64)
     parser.add_argument("--steps", type=int, default=100, help="control steps per episode (both loops)")
@@ -168,6 +216,8 @@ def main() -> None:
 
     bare = bench_bare(args.num_envs, args.steps)
     full = bench_full_loop(args.base_path, args.num_envs, args.steps, args.iterations)
+    last = full.pop("last_rollout")
+    replay = bench_replay(args.num_envs, args.steps, last["calls"], last["seeds"], last["final_obs"])
     result = {
         "task": TASK,
         "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
@@ -177,7 +227,9 @@ def main() -> None:
         "base_path": args.base_path,
         "bare_stepping": bare,
         "full_loop": full,
+        "replay_stepping": replay,
         "ratio_full_loop_over_bare": full["env_steps_per_s"] / bare["env_steps_per_s"],
+        "ratio_full_loop_over_replay": full["env_steps_per_s"] / replay["env_steps_per_s"],
     }
     print(json.dumps(result, indent=2))
 
