@@ -126,7 +126,10 @@ def bench_replay(num_envs: int, steps: int, calls: list, seeds: np.ndarray, fina
     }
 
 
-def bench_full_loop(base_path: str, num_envs: int, steps: int, iterations: int) -> dict:
+def bench_full_loop(
+    base_path: str, num_envs: int, steps: int, iterations: int
+) -> tuple[dict, _StepRecorder, np.ndarray]:
+    """The measurements, and the recorder and seeds of the last rollout (for `bench_replay`)."""
     cfg = ResipConfig(base_path=base_path, device="cpu", push_to_hub=False)
     with contextlib.redirect_stdout(sys.stderr):  # LeRobot prints while loading; stdout is the JSON
         policy, pre, post = load_policy(cfg)
@@ -178,7 +181,7 @@ def bench_full_loop(base_path: str, num_envs: int, steps: int, iterations: int) 
         "ppo_update": 1000 * totals["update_s"] / control_steps,
     }
     total_s = totals["rollout_s"] + totals["update_s"]
-    return {
+    result = {
         "env_steps_per_s": totals["env_steps"] / total_s,
         "rollout_only_env_steps_per_s": totals["env_steps"] / totals["rollout_s"],
         "iterations": iterations,
@@ -186,8 +189,8 @@ def bench_full_loop(base_path: str, num_envs: int, steps: int, iterations: int) 
         "ms_per_control_step": breakdown,
         "fraction_of_time": {k: v / (1000 * total_s / control_steps) for k, v in breakdown.items()},
         "base_chunk_ms": bench_base_chunk(policy, normalizer, sim, num_envs),
-        "last_rollout": {"calls": recorder.calls, "seeds": seeds, "final_obs": recorder.last_obs},
     }
+    return result, recorder, seeds
 
 
 @torch.no_grad()
@@ -215,9 +218,8 @@ def main() -> None:
     torch.set_num_threads(args.torch_threads)
 
     bare = bench_bare(args.num_envs, args.steps)
-    full = bench_full_loop(args.base_path, args.num_envs, args.steps, args.iterations)
-    last = full.pop("last_rollout")
-    replay = bench_replay(args.num_envs, args.steps, last["calls"], last["seeds"], last["final_obs"])
+    full, recorder, seeds = bench_full_loop(args.base_path, args.num_envs, args.steps, args.iterations)
+    replay = bench_replay(args.num_envs, args.steps, recorder.calls, seeds, recorder.last_obs)
     result = {
         "task": TASK,
         "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
