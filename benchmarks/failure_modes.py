@@ -7,7 +7,9 @@ successes) and classifies every episode by the peg's final pose relative to the 
   - lost_after_lift: lifted, but it ends tilted (> 20 degrees) or more than 30 mm from the hole axis;
   - missed_hole: upright within 30 mm of the axis, not inserted (resting on the rim or above it).
 For missed_hole it reports the signed mean and the median of the xy offset (peg - hole, mm), which
-shows a systematic miss. Prints one JSON object. Example (the README pipeline's base):
+shows a systematic miss, and for missed_hole and success how the peg's final xy follows the hole's
+(per-axis least-squares slope, and intercept at the hole's nominal position in mm): a slope near 1
+means the policy tracks the randomised hole, near 0 that it ignores it. Prints one JSON object. Example (the README pipeline's base):
     .venv/bin/python -m benchmarks.failure_modes \\
         --policy_path outputs/demo/base/stage2/checkpoints/last/pretrained_model --ddim_steps 16
 """
@@ -50,6 +52,19 @@ def classify(final: np.ndarray, peg_rise: np.ndarray, success: np.ndarray) -> tu
     return outcome.tolist(), offset
 
 
+def hole_following(final: np.ndarray, mask: np.ndarray, nominal_xy: np.ndarray) -> dict | None:
+    """Fit peg_xy = slope * hole_xy + intercept per axis over the episodes in `mask` (both relative
+    to the hole's nominal xy, m); None with fewer than 3 episodes."""
+    if mask.sum() < 3:
+        return None
+    hole, peg = final[mask, 7:9] - nominal_xy, final[mask, 0:2] - nominal_xy
+    fits = [np.polyfit(hole[:, axis], peg[:, axis], 1) for axis in (0, 1)]
+    return {
+        "slope_xy": [round(float(f[0]), 2) for f in fits],
+        "intercept_xy_mm": [round(1000 * float(f[1]), 1) for f in fits],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--policy_path", required=True, help="a diffusion or resip checkpoint")
@@ -82,6 +97,7 @@ def main() -> None:
     outcome, offset = classify(final, peak_z - resting_z, np.array(result["success"]))
     counts = {k: outcome.count(k) for k in ("success", "never_lifted", "lost_after_lift", "missed_hole")}
     missed = np.array([o == "missed_hole" for o in outcome])
+    nominal_hole = np.array(get_task("peg_in_hole").resets["hole"].xy)
     report = {
         "policy_path": args.policy_path,
         "base_num_inference_steps": policy.config.base_num_inference_steps,
@@ -92,6 +108,10 @@ def main() -> None:
             "mean_xy": (1000 * offset[missed].mean(0)).round(1).tolist() if missed.any() else None,
             "median_distance": float(np.round(1000 * np.median(np.linalg.norm(offset[missed], axis=1)), 1))
             if missed.any() else None,
+        },
+        "hole_following": {
+            name: hole_following(final, np.array([o == name for o in outcome]), nominal_hole)
+            for name in ("missed_hole", "success")
         },
         "success_rate": result["success_rate"],
     }
