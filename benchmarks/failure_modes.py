@@ -9,7 +9,8 @@ successes) and classifies every episode by the peg's final pose relative to the 
 For missed_hole it reports the signed mean and the median of the xy offset (peg - hole, mm), which
 shows a systematic miss, and for missed_hole and success how the peg's final xy follows the hole's
 (per-axis least-squares slope, and intercept at the hole's nominal position in mm): a slope near 1
-means the policy tracks the randomised hole, near 0 that it ignores it. Prints one JSON object. Example (the README pipeline's base):
+means the policy tracks the randomised hole, near 0 that it ignores it. Prints one JSON object on
+stdout (LeRobot's loading messages go to stderr). Example (the README pipeline's base):
     .venv/bin/python -m benchmarks.failure_modes \\
         --policy_path outputs/demo/base/stage2/checkpoints/last/pretrained_model --ddim_steps 16
 """
@@ -17,7 +18,9 @@ means the policy tracks the randomised hole, near 0 that it ignores it. Prints o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import sys
 
 import numpy as np
 
@@ -76,7 +79,8 @@ def main() -> None:
     args = parser.parse_args()
 
     overrides = [] if args.ddim_steps is None else [f"--base_num_inference_steps={args.ddim_steps}"]
-    policy, pre, post = load_policy(resolve_policy_config(args.policy_path, overrides))
+    with contextlib.redirect_stdout(sys.stderr):  # LeRobot prints while loading; stdout is the JSON
+        policy, pre, post = load_policy(resolve_policy_config(args.policy_path, overrides))
     normalizer = MinMaxNormalizer.from_pipelines(pre, post, policy.config.device)
     env = FurnitureEnvConfig(task="peg_in_hole", randomness=args.randomness)
     sim = make_sim(env, min(args.num_envs, args.episodes), args.seed)
@@ -96,7 +100,8 @@ def main() -> None:
     resting_z = get_task("peg_in_hole").resets["peg"].z  # every episode starts with the peg lying still
     outcome, offset = classify(final, peak_z - resting_z, np.array(result["success"]))
     counts = {k: outcome.count(k) for k in ("success", "never_lifted", "lost_after_lift", "missed_hole")}
-    missed = np.array([o == "missed_hole" for o in outcome])
+    outcomes = np.array(outcome)
+    missed = outcomes == "missed_hole"
     nominal_hole = np.array(get_task("peg_in_hole").resets["hole"].xy)
     report = {
         "policy_path": args.policy_path,
@@ -110,7 +115,7 @@ def main() -> None:
             if missed.any() else None,
         },
         "hole_following": {
-            name: hole_following(final, np.array([o == name for o in outcome]), nominal_hole)
+            name: hole_following(final, outcomes == name, nominal_hole)
             for name in ("missed_hole", "success")
         },
         "success_rate": result["success_rate"],
