@@ -232,3 +232,23 @@ def test_push_to_hub_offline_fails_cleanly_and_keeps_dataset(tmp_path):
     assert_one_line_error(result, "push to the Hub failed")
     assert (root / "meta" / "info.json").is_file()
     assert json.loads((root / "meta" / "info.json").read_text())["total_episodes"] == 1
+
+
+@pytest.mark.parametrize("preset", ["peg_in_hole_diffusion_small.json", "peg_in_hole_diffusion_paper.json"])
+def test_base_presets_train_on_the_insertion(demos, preset):
+    """A demo ends on the step the peg is assembled, so its last frames are the insertion. LeRobot's
+    diffusion default skips the last 7 frames of every episode as training samples; a base trained so
+    has never been conditioned on a peg inside the mouth and yanks it back out (measured). The presets
+    must keep them: every frame, the final one included, is sampled as `lerobot-train` samples."""
+    from lerobot.datasets.lerobot_dataset import LeRobotDatasetMetadata
+    from lerobot.datasets.sampler import EpisodeAwareSampler
+
+    policy = json.loads((Path(__file__).parents[1] / "policies" / preset).read_text())["policy"]
+    meta = LeRobotDatasetMetadata(REPO_ID, root=demos)
+    ends = meta.episodes["dataset_to_index"]
+    sampler = EpisodeAwareSampler(
+        meta.episodes["dataset_from_index"], ends, drop_n_last_frames=policy.get("drop_n_last_frames", 7)
+    )
+    sampled = set(iter(sampler))
+    assert {end - 1 for end in ends} <= sampled
+    assert len(sampled) == meta.total_frames

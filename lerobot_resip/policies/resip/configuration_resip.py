@@ -149,7 +149,8 @@ class ResipConfig(PreTrainedConfig):
             output_features=dict(self.output_features),
             normalization_mapping=dict(self.normalization_mapping),
             n_action_steps=self.n_action_steps,
-            drop_n_last_frames=PAPER_BASE_SETTINGS["horizon"] - self.n_action_steps,
+            # Demos end on the assembled step, so their last frames are the insertion: keep them.
+            drop_n_last_frames=0,
             pretrained_backbone_weights=None,
             noise_scheduler_type="DDIM",
             num_inference_steps=self.base_num_inference_steps,
