@@ -32,13 +32,12 @@ for t in range(sim.max_episode_steps):
     parts = obs["environment_state"]
     lifted |= parts[:, 2] > 0.065
     near_mouth = lifted & ~done & ((parts[:, 2] - parts[:, 9]) < 0.075)
-    chunk_start = policy._queue_pos is None or policy._queue_pos >= policy.config.n_action_steps
-    chunk_start = np.broadcast_to(np.asarray(chunk_start), (episodes,))
+    # Every env resets at step 0 and pops one action per step while it runs: chunks start together.
+    chunk_start = t % policy.config.n_action_steps == 0
     base = policy.base_action(norm.observation(obs), generator=generator, active=torch.as_tensor(~done))
     action = norm.unnormalize_action(base)
     lift_mm = 1000 * (action[:, 2] - obs["agent_pos"][:, 2])
-    at_start += lift_mm[near_mouth & chunk_start].tolist()
-    elsewhere += lift_mm[near_mouth & ~chunk_start].tolist()
+    (at_start if chunk_start else elsewhere).extend(lift_mm[near_mouth].tolist())
     obs, _, terminated, truncated, _ = sim.step(action, active=~done)
     done |= terminated | truncated
 print(f"commanded minus actual tool height near the mouth: chunk starts {np.mean(at_start):+.1f} mm "
