@@ -80,6 +80,7 @@ def checkpoint(demos, tmp_path_factory) -> Path:
             "--wandb.enable=false",
             "--policy.push_to_hub=false",
             "--policy.device=cpu",
+            "--policy.n_obs_steps=1",
             "--policy.horizon=16",
             "--policy.n_action_steps=8",
             "--policy.down_dims=[32,64]",
@@ -126,6 +127,19 @@ def test_collect_writes_successful_episodes(demos):
         assert np.abs(rel[:2]).max() < 0.002
         assert rel[2] < PEG_HALF_LENGTH + 0.015
     assert np.isfinite(np.stack(ds.hf_dataset.with_format("numpy")["action"])).all()
+
+
+def test_chunk_error_compares_the_base_with_its_demos(demos, checkpoint):
+    from benchmarks.chunk_error import chunk_starts, main
+
+    episodes = np.array([0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2])
+    np.testing.assert_array_equal(chunk_starts(episodes, 4), [0, 8, 12])  # whole chunks inside episodes
+    result = main(["--policy_path", str(checkpoint), "--dataset_root", str(demos), "--repo_id", REPO_ID,
+                   "--ddim_steps", "4"])
+    assert result["chunks"] > NUM_EPISODES
+    assert len(result["position_error_mm"]) == 8  # the checkpoint executes 8 of its 16 actions
+    # A two-step base is far from its demos, and two of its samples differ.
+    assert min(result["position_error_mm"]) > 1.0 and min(result["sample_spread_mm"]) > 0.0
 
 
 def test_collect_is_deterministic_and_overwrite_semantics(tmp_path):
