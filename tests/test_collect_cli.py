@@ -142,6 +142,21 @@ def test_chunk_error_compares_the_base_with_its_demos(demos, checkpoint):
     assert min(result["position_error_mm"]) > 1.0 and min(result["sample_spread_mm"]) > 0.0
 
 
+def test_bc_throughput_times_lerobots_data_path_and_the_update(demos, checkpoint):
+    from benchmarks.bc_throughput import main
+
+    result = main(["--policy_path", str(checkpoint), "--dataset_root", str(demos), "--repo_id", REPO_ID,
+                   "--batch_size", "8", "--batches", "2"])
+    for key in ("data_ms_per_batch", "update_ms_per_batch", "baseline_ms_per_batch"):
+        assert result[key] > 0
+    # LeRobot's per-item path (several Arrow queries per sample) costs far more than gathering the
+    # same rows from memory.
+    assert result["data_over_baseline"] > 10
+    assert 0 < result["data_share"] < 1
+    with pytest.raises(SystemExit, match="not a LeRobot checkpoint directory"):
+        main(["--policy_path", str(demos), "--dataset_root", str(demos), "--repo_id", REPO_ID])
+
+
 def test_collect_is_deterministic_and_overwrite_semantics(tmp_path):
     """In-process (no CLI start-up): same seed -> same data; existing datasets need --dataset.overwrite."""
     import pandas as pd
