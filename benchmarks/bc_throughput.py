@@ -7,8 +7,8 @@ One run measures, per batch of `--batch_size` samples:
   - update: the training step on such a batch, as `lerobot-train` runs it: the policy's
     preprocessor (normalization), forward (diffusion noise-prediction loss), backward, gradient
     clipping and the optimizer's step, with `--torch_threads` threads;
-  - baseline: the same batch gathered from tensors already in memory (index + stack), the cost
-    a data path without per-item overhead would have.
+  - baseline: a batch gathered by index from tensors already in memory (one loaded batch), the
+    cost a data path without per-item overhead would have.
 It prints one JSON object on stdout: ms per batch of each, `data_over_update` (how many CPU
 seconds of data loading one second of training needs), `data_share` (the fraction of a step's
 CPU time spent on data) and `data_over_baseline`.
@@ -81,13 +81,10 @@ def main(argv: list[str] | None = None) -> dict:
         return default_collate([dataset[i] for i in indices()])
 
     batch = load_batch()
-    keys = [key for key, value in batch.items() if isinstance(value, torch.Tensor)]
-    # Every sample once, materialised: the baseline gathers a batch from these by index.
-    in_memory = default_collate([dataset[i] for i in range(len(dataset))])
-    in_memory = {key: in_memory[key] for key in keys}
+    in_memory = {key: value for key, value in batch.items() if isinstance(value, torch.Tensor)}
 
     def gather_batch() -> dict:
-        rows = torch.as_tensor(indices())
+        rows = torch.as_tensor(rng.integers(0, args.batch_size, args.batch_size))
         return {key: value[rows] for key, value in in_memory.items()}
 
     optimizer_preset = policy.config.get_optimizer_preset()  # what lerobot-train builds by default
