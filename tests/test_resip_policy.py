@@ -99,9 +99,9 @@ def test_reset_one_env_leaves_the_other_queues_alone(base_dir, monkeypatch):
     policy = make_policy(base_dir)
     sampled_batch_sizes = []
 
-    def recording_sampler(base, batch, num_inference_steps, generator=None):
+    def recording_sampler(base, batch, *args):
         sampled_batch_sizes.append(batch[OBS_STATE].shape[0])
-        return sample_base_chunk(base, batch, num_inference_steps, generator)
+        return sample_base_chunk(base, batch, *args)
 
     monkeypatch.setattr(modeling_resip, "sample_base_chunk", recording_sampler)
     batch = obs_batch(3)
@@ -252,6 +252,52 @@ def test_chunk_sampler_returns_full_horizon_with_configured_ddim_steps(base_dir)
     a = sample_base_chunk(policy.base, obs_batch(2), 3, generator=torch.Generator().manual_seed(7))
     b = sample_base_chunk(policy.base, obs_batch(2), 3, generator=torch.Generator().manual_seed(7))
     assert torch.equal(a, b)
+
+
+def test_warm_start_continues_the_previous_chunk_and_resets_per_env(base_dir, monkeypatch):
+    # 4 DDIM steps over 100 train steps run at t = 75, 50, 25, 0. Warm-started at t = 10, a chunk
+    # is the previous chunk's rest, barely noised, denoised by the single step at t = 0.
+    policy = make_policy(base_dir, base_warm_start_timestep=10)
+    n_steps, batch = policy.config.n_action_steps, obs_batch(3)
+    calls = []
+
+    def recording_sampler(base, sub_batch, num_inference_steps, generator, warm_start, timestep):
+        calls.append((sub_batch[OBS_STATE].shape[0], warm_start is not None))
+        return sample_base_chunk(base, sub_batch, num_inference_steps, generator, warm_start, timestep)
+
+    monkeypatch.setattr(modeling_resip, "sample_base_chunk", recording_sampler)
+    unet_calls = []
+    hook = policy.base.diffusion.unet.register_forward_hook(lambda *args: unet_calls.append(1))
+    try:
+        policy.base_action(batch)
+        first_tail = policy._tail.clone()
+        assert len(unet_calls) == 4  # the episode's first chunk: pure noise, all four steps
+        for _ in range(n_steps):
+            policy.base_action(batch)
+        assert len(unet_calls) == 5  # the second chunk: one step, from t = 0
+    finally:
+        hook.remove()
+    assert calls == [(3, False), (3, True)]
+    # The new chunk continues the old one: its first actions are the old chunk's unexecuted ones.
+    # (The noise at t = 0 has std 0.025; two independent chunks of this random base differ by ~0.9.)
+    gap = (policy._queue - first_tail[:, :n_steps]).abs()
+    assert gap.mean() < 0.03 and gap.max() < 0.15, (gap.mean(), gap.max())
+
+    # A reset env starts its next chunk from noise; the others keep warm-starting.
+    policy.reset(env_ids=[1])
+    policy.base_action(batch)
+    assert calls[-1] == (1, False)
+    for _ in range(n_steps - 1):
+        policy.base_action(batch)
+    assert calls[-2:] == [(1, False), (2, True)]
+    policy.base_action(batch)  # env 1's second chunk of its new episode: warm
+    assert calls[-1] == (1, True)
+
+
+def test_warm_start_timestep_out_of_range_is_one_line_error(base_dir):
+    with pytest.raises(ValueError) as excinfo:
+        make_policy(base_dir, base_warm_start_timestep=100)
+    assert_one_line_value_error(excinfo, "base_warm_start_timestep", "(0, 100)")
 
 
 def test_forward_trains_the_base_by_behaviour_cloning(base_dir):

@@ -57,6 +57,11 @@ class ResipConfig(PreTrainedConfig):
         n_action_steps: base actions executed per sampled chunk (paper: T_a = 8 of T_p = 32).
         base_num_inference_steps: DDIM denoising steps when the base samples a chunk (paper: 4, eta 0).
             The base is trained with DDPM-style noising; it always samples with DDIM here.
+        base_warm_start_timestep: 0 (default): every chunk is sampled from pure noise. k > 0: a chunk
+            that follows another one in the same episode starts from the previous chunk's unexecuted
+            actions (moved forward by `n_action_steps`, the last one repeated) noised to diffusion
+            timestep k of the base's `num_train_timesteps`, and is denoised from there by the DDIM
+            steps at or below k. The reference code warm-starts at 50 of 100.
         residual_hidden_dims: hidden layer widths of the residual actor MLP (paper: 256, 256).
         critic_hidden_dims: hidden layer widths of the critic MLP (paper: 256, 256).
         action_scale: factor on the residual before it is added to the normalized base action
@@ -76,6 +81,7 @@ class ResipConfig(PreTrainedConfig):
 
     n_action_steps: int = 8
     base_num_inference_steps: int = 4
+    base_warm_start_timestep: int = 0
 
     residual_hidden_dims: tuple[int, ...] = (256, 256)
     critic_hidden_dims: tuple[int, ...] = (256, 256)
@@ -202,6 +208,17 @@ class ResipConfig(PreTrainedConfig):
             raise ValueError(
                 f"`n_action_steps`={self.n_action_steps} exceeds the base's horizon {base.horizon}; lower it"
             )
+        if self.base_warm_start_timestep:
+            if not 0 < self.base_warm_start_timestep < base.num_train_timesteps:
+                raise ValueError(
+                    f"`base_warm_start_timestep` must be 0 (off) or in (0, {base.num_train_timesteps}), "
+                    f"the base's num_train_timesteps; got {self.base_warm_start_timestep}"
+                )
+            if self.n_action_steps == base.horizon:
+                raise ValueError(
+                    "`base_warm_start_timestep` needs unexecuted actions to start from: set `n_action_steps` "
+                    f"below the base's horizon {base.horizon}, or the warm start to 0"
+                )
         for type_name in _NORMALIZED_TYPES:
             ours = NormalizationMode(self.normalization_mapping.get(type_name)).value
             theirs = NormalizationMode(base.normalization_mapping.get(type_name, "IDENTITY")).value

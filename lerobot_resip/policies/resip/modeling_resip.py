@@ -74,19 +74,37 @@ def sample_base_chunk(
     batch: dict[str, Tensor],
     num_inference_steps: int,
     generator: torch.Generator | None = None,
+    warm_start: Tensor | None = None,
+    warm_start_timestep: int = 0,
 ) -> Tensor:
     """The base's full predicted chunk, (B, horizon, A), for normalized (B, dim) observations.
 
     The one place that uses LeRobot's private diffusion API (`_prepare_global_conditioning`,
-    `conditional_sample`), because `DiffusionPolicy.predict_action_chunk` returns only the executed
-    slice and keeps a batch-wide queue. Samples with the base's scheduler (DDIM in ResiP) and
-    `num_inference_steps` denoising steps.
+    `conditional_sample`, the U-Net and its scheduler), because `DiffusionPolicy.predict_action_chunk`
+    returns only the executed slice and keeps a batch-wide queue. Samples with the base's scheduler
+    (DDIM in ResiP) and `num_inference_steps` denoising steps.
+
+    `warm_start` (B, horizon, A), normalized actions: instead of pure noise, start from these actions
+    noised to the largest DDIM timestep at or below `warm_start_timestep`, and run only the DDIM steps
+    from there down (`conditional_sample` always starts from pure noise at its first timestep).
     """
     model = base.diffusion
     obs = {key: batch[key].unsqueeze(1) for key in (OBS_STATE, OBS_ENV_STATE)}  # (B, n_obs_steps=1, dim)
     global_cond = model._prepare_global_conditioning(obs)
     model.num_inference_steps = num_inference_steps  # conditional_sample sets the scheduler's steps from it
-    return model.conditional_sample(obs[OBS_STATE].shape[0], global_cond=global_cond, generator=generator)
+    if warm_start is None:
+        return model.conditional_sample(obs[OBS_STATE].shape[0], global_cond=global_cond, generator=generator)
+    scheduler = model.noise_scheduler
+    scheduler.set_timesteps(num_inference_steps)
+    timesteps = scheduler.timesteps[scheduler.timesteps <= warm_start_timestep]
+    noise = torch.randn(warm_start.shape, dtype=warm_start.dtype, device=warm_start.device, generator=generator)
+    sample = scheduler.add_noise(warm_start, noise, timesteps[:1])
+    for t in timesteps:
+        model_output = model.unet(
+            sample, torch.full(sample.shape[:1], t, dtype=torch.long, device=sample.device), global_cond=global_cond
+        )
+        sample = scheduler.step(model_output, t, sample, generator=generator).prev_sample
+    return sample
 
 
 class ResipPolicy(PreTrainedPolicy):
@@ -136,8 +154,12 @@ class ResipPolicy(PreTrainedPolicy):
 
         # Per-env queues of base actions: (B, n_action_steps, A) and the next index per env
         # (n_action_steps = empty). Allocated on the first call and whenever the batch size changes.
+        # `_tail` keeps each env's unexecuted rest of its last chunk, (B, horizon - n_action_steps, A),
+        # for the warm start; `_has_tail` (B,) is False until an env's episode has sampled a chunk.
         self._queue: Tensor | None = None
         self._queue_pos: Tensor | None = None
+        self._tail: Tensor | None = None
+        self._has_tail: Tensor | None = None
 
     # ---- the base ------------------------------------------------------------------------------------
 
@@ -155,11 +177,12 @@ class ResipPolicy(PreTrainedPolicy):
     def reset(self, env_ids: Tensor | list[int] | None = None) -> None:
         """Empty the base-action queues of `env_ids` (all envs if None); the others keep their chunks."""
         if env_ids is None or self._queue_pos is None:
-            self._queue = self._queue_pos = None
+            self._queue = self._queue_pos = self._tail = self._has_tail = None
             return
         ids = torch.as_tensor(env_ids, dtype=torch.long, device=self._queue_pos.device).reshape(-1)
         # Out-of-place updates: the queue may have been made under torch.inference_mode (lerobot-eval).
         self._queue_pos = self._queue_pos.index_fill(0, ids, self.config.n_action_steps)
+        self._has_tail = self._has_tail.index_fill(0, ids, False)
 
     @torch.no_grad()
     def base_action(
@@ -169,23 +192,41 @@ class ResipPolicy(PreTrainedPolicy):
 
         Each env pops the next action of its own queue; the envs whose queue is empty (first step, after
         `reset`, or after `n_action_steps` steps) get a fresh chunk, sampled for those envs only in one
-        batched call, and its first `n_action_steps` actions are enqueued. A change of batch size
+        batched call (two with `base_warm_start_timestep`: the envs starting an episode from noise, the
+        others from the rest of their previous chunk), and its first `n_action_steps` actions are
+        enqueued. A change of batch size
         empties every queue. `active` (B bools, default all) leaves the other envs' queues as they are
         (no sampling, no pop: their episode is over); their returned action is a finite placeholder.
         """
         n_steps = self.config.n_action_steps
+        horizon = self.base.config.horizon
         batch_size = batch[OBS_STATE].shape[0]
         device = batch[OBS_STATE].device
         if self._queue is None or self._queue.shape[0] != batch_size or self._queue.device != device:
             self._queue = torch.zeros(batch_size, n_steps, self.action_dim, device=device)
             self._queue_pos = torch.full((batch_size,), n_steps, dtype=torch.long, device=device)
+            self._tail = torch.zeros(batch_size, horizon - n_steps, self.action_dim, device=device)
+            self._has_tail = torch.zeros(batch_size, dtype=torch.bool, device=device)
         active = torch.ones(batch_size, dtype=torch.bool, device=device) if active is None else active.to(device)
-        empty = ((self._queue_pos >= n_steps) & active).nonzero().squeeze(-1)
-        if len(empty) > 0:
-            sub_batch = {key: batch[key][empty] for key in (OBS_STATE, OBS_ENV_STATE)}
-            chunk = sample_base_chunk(self.base, sub_batch, self.config.base_num_inference_steps, generator)
-            self._queue = self._queue.index_copy(0, empty, chunk[:, :n_steps].to(self._queue.dtype))
-            self._queue_pos = self._queue_pos.index_fill(0, empty, 0)
+        empty = (self._queue_pos >= n_steps) & active
+        warm_timestep = self.config.base_warm_start_timestep
+        warm = empty & self._has_tail if warm_timestep > 0 else torch.zeros_like(empty)
+        # Cold and warm envs denoise from different timesteps: one batched call each, cold first.
+        for ids in ((empty & ~warm).nonzero().squeeze(-1), warm.nonzero().squeeze(-1)):
+            if len(ids) == 0:
+                continue
+            sub_batch = {key: batch[key][ids] for key in (OBS_STATE, OBS_ENV_STATE)}
+            warm_start = None
+            if warm[ids[0]]:
+                tail = self._tail[ids]
+                warm_start = torch.cat([tail, tail[:, -1:].expand(-1, n_steps, -1)], dim=1)
+            chunk = sample_base_chunk(
+                self.base, sub_batch, self.config.base_num_inference_steps, generator, warm_start, warm_timestep
+            ).to(self._queue.dtype)
+            self._queue = self._queue.index_copy(0, ids, chunk[:, :n_steps])
+            self._queue_pos = self._queue_pos.index_fill(0, ids, 0)
+            self._tail = self._tail.index_copy(0, ids, chunk[:, n_steps:])
+            self._has_tail = self._has_tail.index_fill(0, ids, True)
         action = self._queue[torch.arange(batch_size, device=device), self._queue_pos.clamp(max=n_steps - 1)]
         self._queue_pos = self._queue_pos + active.long()
         return action
