@@ -22,6 +22,9 @@ OMP_NUM_THREADS=1 lerobot-train --policy.path=$D/stage1/checkpoints/last/pretrai
 B=$D/stage2/checkpoints/last/pretrained_model
 lerobot-resip-eval --policy.path=$B "${EV[@]}" --output_path=$D/eval/stage2.json
 python -m benchmarks.chunk_error --policy_path $B --dataset_root $DS > $D/eval/chunk_error_stage2.json
+for base in $B outputs/demo/base/stage2/checkpoints/last/pretrained_model; do  # update vs data-path cost
+  OMP_NUM_THREADS=1 python -m benchmarks.bc_throughput --policy_path $base --dataset_root $DS --torch_threads 1 --batches 32
+done
 lerobot-resip-eval --policy.path=$B "${EV[@]}" --policy.base_warm_start_timestep=50 --output_path=$D/eval/stage2_warm50.json
 lerobot-resip-train --policy.path=$B "${ENV[@]}" --policy.base_num_inference_steps=16 --num_envs=64 \
   --num_iterations=50 --ppo.num_minibatches=4 --ppo.actor_lr=0.001 --ppo.lr_schedule=constant \
