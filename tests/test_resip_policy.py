@@ -254,6 +254,26 @@ def test_chunk_sampler_returns_full_horizon_with_configured_ddim_steps(base_dir)
     assert torch.equal(a, b)
 
 
+def test_zero_noise_scale_makes_the_base_deterministic(base_dir):
+    policy = make_policy(base_dir, base_num_inference_steps=3, base_noise_scale=0.0)
+    obs = obs_batch(3)
+    actions = []
+    for seed in (1, 2):
+        policy.reset()  # a fresh chunk for each seed
+        actions.append(policy.base_action(obs, generator=torch.Generator().manual_seed(seed)))
+    assert torch.equal(actions[0], actions[1])
+    # At the default scale 1 the seed matters.
+    a = sample_base_chunk(policy.base, obs, 3, generator=torch.Generator().manual_seed(1))
+    b = sample_base_chunk(policy.base, obs, 3, generator=torch.Generator().manual_seed(2))
+    assert not torch.equal(a, b)
+
+
+def test_negative_noise_scale_is_one_line_error(base_dir):
+    with pytest.raises(ValueError) as excinfo:
+        make_policy(base_dir, base_noise_scale=-0.5)
+    assert_one_line_value_error(excinfo, "base_noise_scale", ">= 0")
+
+
 def test_warm_start_continues_the_previous_chunk_and_resets_per_env(base_dir, monkeypatch):
     # 4 DDIM steps over 100 train steps run at t = 75, 50, 25, 0. Warm-started at t = 10, a chunk
     # is the previous chunk's rest, barely noised, denoised by the single step at t = 0.
@@ -261,9 +281,9 @@ def test_warm_start_continues_the_previous_chunk_and_resets_per_env(base_dir, mo
     n_steps, batch = policy.config.n_action_steps, obs_batch(3)
     calls = []
 
-    def recording_sampler(base, sub_batch, num_inference_steps, generator, warm_start, timestep):
+    def recording_sampler(base, sub_batch, num_inference_steps, generator, warm_start, *args):
         calls.append((sub_batch[OBS_STATE].shape[0], warm_start is not None))
-        return sample_base_chunk(base, sub_batch, num_inference_steps, generator, warm_start, timestep)
+        return sample_base_chunk(base, sub_batch, num_inference_steps, generator, warm_start, *args)
 
     monkeypatch.setattr(modeling_resip, "sample_base_chunk", recording_sampler)
     unet_calls = []

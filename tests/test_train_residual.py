@@ -19,7 +19,8 @@ from lerobot_resip.policies.resip import ResipConfig, ResipPolicy
 from lerobot_resip.rl.ppo import PPOConfig
 from lerobot_resip.rl.runtime import MinMaxNormalizer, episode_seeds, load_policy, wilson_interval
 from lerobot_resip.scripts.evaluate import EvalResidualConfig, run
-from lerobot_resip.scripts.train_residual import TrainResidualConfig, train
+from lerobot_resip.rl.runtime import make_sim
+from lerobot_resip.scripts.train_residual import TrainResidualConfig, collect_rollout, train
 from resip_fixtures import make_tiny_base
 
 BIN = Path(sys.executable).parent
@@ -65,6 +66,26 @@ def test_wilson_interval_and_seeds():
     assert low == pytest.approx(0.4902, abs=1e-3) and high == pytest.approx(0.9433, abs=1e-3)
     assert wilson_interval(0, 10)[0] == 0.0
     np.testing.assert_array_equal(episode_seeds(0, 1, 2, 3), episode_seeds(0, 1, 0, 5)[2:])
+
+
+@pytest.mark.parametrize("hold", [1, 4])
+def test_exploration_noise_is_held_for_the_given_steps(base, hold):
+    policy, pre, post = load_policy(ResipConfig(base_path=str(base), device="cpu", push_to_hub=False))
+    # A residual whose mean depends on the state, so a held noise is not a held residual.
+    torch.nn.init.normal_(policy.residual.mean[-1].weight, std=0.5)
+    sim = make_sim(FurnitureEnvConfig(episode_length=8), 3, seed=0, num_threads=1)
+    torch.manual_seed(0)
+    ro = collect_rollout(policy, sim, MinMaxNormalizer.from_pipelines(pre, post), np.arange(3), hold)
+    dist = policy.residual_distribution(ro.inputs.reshape(-1, ro.inputs.shape[-1]))
+    noise = ((ro.residuals.reshape(-1, ro.residuals.shape[-1]) - dist.mean) / dist.stddev).reshape(ro.residuals.shape)
+    steps = noise.shape[0]
+    assert steps == 8
+    for t in range(1, steps):
+        same = torch.allclose(noise[t], noise[t - 1], atol=1e-4)
+        assert same == (t % hold != 0), f"step {t}"
+    assert not torch.allclose(ro.residuals[1], ro.residuals[0])  # the mean still follows the state
+    logprobs = dist.log_prob(ro.residuals.reshape(-1, 10)).sum(-1).reshape(steps, 3)
+    torch.testing.assert_close(ro.logprobs, logprobs, rtol=1e-4, atol=1e-4)
 
 
 def test_checkpoints_and_exact_resume(base, tmp_path):

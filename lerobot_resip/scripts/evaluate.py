@@ -125,6 +125,8 @@ def run(cfg: EvalResidualConfig) -> dict:
         "seed": cfg.seed,
         "residual": "sample" if cfg.sample else "mean",
         "base_num_inference_steps": policy.config.base_num_inference_steps,
+        "base_warm_start_timestep": policy.config.base_warm_start_timestep,
+        "base_noise_scale": policy.config.base_noise_scale,
         **result,
     }
     out.parent.mkdir(parents=True, exist_ok=True)

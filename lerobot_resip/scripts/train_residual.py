@@ -93,6 +93,11 @@ class TrainResidualConfig:
     num_threads: int = 0
     # Torch threads (None: torch's default).
     torch_threads: int | None = None
+    # The residual's exploration noise is drawn once every this many control steps and held in
+    # between (1: a fresh draw every step, as the paper). Held noise tries a persistent shift, which
+    # an absolute-pose controller does not forget at the next step the way it forgets a one-step kick.
+    # PPO keeps the per-step Gaussian log-probabilities, an approximation once the noise is held.
+    exploration_hold_steps: int = 1
     wandb: WandbSettings = field(default_factory=WandbSettings)
 
     def __post_init__(self):
@@ -114,7 +119,7 @@ class TrainError(Exception):
 def validate(cfg: TrainResidualConfig) -> None:
     if not isinstance(cfg.env, FurnitureEnvConfig):
         raise TrainError(f"--env.type={cfg.env.type} is not supported; use --env.type=furniture")
-    for name in ("num_envs", "num_iterations", "eval_every", "eval_episodes"):
+    for name in ("num_envs", "num_iterations", "eval_every", "eval_episodes", "exploration_hold_steps"):
         if getattr(cfg, name) < 1:
             raise TrainError(f"--{name} must be >= 1, got {getattr(cfg, name)}")
     if cfg.wandb.mode not in ("online", "offline", "disabled"):
@@ -209,7 +214,9 @@ class Rollout:
 
 
 @torch.no_grad()
-def collect_rollout(policy, sim, normalizer: MinMaxNormalizer, seeds: np.ndarray) -> Rollout:
+def collect_rollout(
+    policy, sim, normalizer: MinMaxNormalizer, seeds: np.ndarray, exploration_hold_steps: int = 1
+) -> Rollout:
     n, horizon, device = sim.num_envs, sim.max_episode_steps, normalizer.device
     timing = dict.fromkeys(("normalize", "base", "residual", "unnormalize", "sim"), 0.0)
     obs = sim.reset(seeds=seeds)
@@ -219,6 +226,7 @@ def collect_rollout(policy, sim, normalizer: MinMaxNormalizer, seeds: np.ndarray
     success = np.zeros(n, dtype=bool)
     unstable = nonfinite = 0
     steps = 0
+    noise = None
     for t in range(horizon):
         t0 = time.perf_counter()
         batch = normalizer.observation(obs)
@@ -229,7 +237,9 @@ def collect_rollout(policy, sim, normalizer: MinMaxNormalizer, seeds: np.ndarray
         if not torch.isfinite(x).all():
             x = torch.nan_to_num(x, nan=0.0, posinf=policy.config.obs_clip, neginf=-policy.config.obs_clip)
         dist = policy.residual_distribution(x)
-        residual = dist.sample()
+        if t % exploration_hold_steps == 0:
+            noise = torch.randn_like(dist.mean)
+        residual = dist.mean + dist.stddev * noise
         logprob = dist.log_prob(residual).sum(-1)
         value = policy.value(x)
         action = policy.combine(base, residual)
@@ -356,7 +366,7 @@ def train(cfg: TrainResidualConfig) -> dict:
             it = state["iteration"]
             t_start = time.perf_counter()
             seeds = episode_seeds(cfg.seed, TRAIN_SEEDS, it * cfg.num_envs, cfg.num_envs)
-            ro = collect_rollout(policy, sim, normalizer, seeds)
+            ro = collect_rollout(policy, sim, normalizer, seeds, cfg.exploration_hold_steps)
             t_rollout = time.perf_counter() - t_start
 
             adv, ret = compute_gae(ro.rewards, ro.values, ro.dones, cfg.ppo.gamma, cfg.ppo.gae_lambda)

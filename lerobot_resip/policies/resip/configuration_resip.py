@@ -62,6 +62,9 @@ class ResipConfig(PreTrainedConfig):
             actions (moved forward by `n_action_steps`, the last one repeated) noised to diffusion
             timestep k of the base's `num_train_timesteps`, and is denoised from there by the DDIM
             steps at or below k. The reference code warm-starts at 50 of 100.
+        base_noise_scale: scale of the Gaussian noise each base chunk is denoised from (paper: 1.0).
+            0 makes the base deterministic: the same observation always gives the same chunk, so the
+            only randomness PPO sees in a rollout is the residual's own noise and the resets.
         residual_hidden_dims: hidden layer widths of the residual actor MLP (paper: 256, 256).
         critic_hidden_dims: hidden layer widths of the critic MLP (paper: 256, 256).
         action_scale: factor on the residual before it is added to the normalized base action
@@ -82,6 +85,7 @@ class ResipConfig(PreTrainedConfig):
     n_action_steps: int = 8
     base_num_inference_steps: int = 4
     base_warm_start_timestep: int = 0
+    base_noise_scale: float = 1.0
 
     residual_hidden_dims: tuple[int, ...] = (256, 256)
     critic_hidden_dims: tuple[int, ...] = (256, 256)
@@ -114,6 +118,8 @@ class ResipConfig(PreTrainedConfig):
         for name in ("action_scale", "obs_clip"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"`{name}` must be > 0, got {getattr(self, name)}")
+        if not 0 <= self.base_noise_scale < float("inf"):
+            raise ValueError(f"`base_noise_scale` must be >= 0 (0: deterministic base), got {self.base_noise_scale}")
         for name in ("residual_hidden_dims", "critic_hidden_dims"):
             dims = tuple(getattr(self, name))
             if not dims or any(d < 1 for d in dims):

@@ -76,6 +76,7 @@ def sample_base_chunk(
     generator: torch.Generator | None = None,
     warm_start: Tensor | None = None,
     warm_start_timestep: int = 0,
+    noise_scale: float = 1.0,
 ) -> Tensor:
     """The base's full predicted chunk, (B, horizon, A), for normalized (B, dim) observations.
 
@@ -87,17 +88,27 @@ def sample_base_chunk(
     `warm_start` (B, horizon, A), normalized actions: instead of pure noise, start from these actions
     noised to the largest DDIM timestep at or below `warm_start_timestep`, and run only the DDIM steps
     from there down (`conditional_sample` always starts from pure noise at its first timestep).
+
+    `noise_scale` multiplies the Gaussian noise the sampling starts from; 0 makes the chunk a
+    deterministic function of the observation (DDIM with eta 0 adds no noise of its own).
     """
     model = base.diffusion
     obs = {key: batch[key].unsqueeze(1) for key in (OBS_STATE, OBS_ENV_STATE)}  # (B, n_obs_steps=1, dim)
     global_cond = model._prepare_global_conditioning(obs)
     model.num_inference_steps = num_inference_steps  # conditional_sample sets the scheduler's steps from it
+    batch_size = obs[OBS_STATE].shape[0]
     if warm_start is None:
-        return model.conditional_sample(obs[OBS_STATE].shape[0], global_cond=global_cond, generator=generator)
+        noise = None  # conditional_sample draws it from `generator`: the same draw as below at scale 1
+        if noise_scale != 1.0:
+            shape = (batch_size, model.config.horizon, model.config.action_feature.shape[0])
+            noise = torch.randn(shape, dtype=global_cond.dtype, device=global_cond.device, generator=generator)
+            noise = noise_scale * noise
+        return model.conditional_sample(batch_size, global_cond=global_cond, generator=generator, noise=noise)
     scheduler = model.noise_scheduler
     scheduler.set_timesteps(num_inference_steps)
     timesteps = scheduler.timesteps[scheduler.timesteps <= warm_start_timestep]
     noise = torch.randn(warm_start.shape, dtype=warm_start.dtype, device=warm_start.device, generator=generator)
+    noise = noise_scale * noise
     sample = scheduler.add_noise(warm_start, noise, timesteps[:1])
     for t in timesteps:
         model_output = model.unet(
@@ -221,7 +232,13 @@ class ResipPolicy(PreTrainedPolicy):
                 tail = self._tail[ids]
                 warm_start = torch.cat([tail, tail[:, -1:].expand(-1, n_steps, -1)], dim=1)
             chunk = sample_base_chunk(
-                self.base, sub_batch, self.config.base_num_inference_steps, generator, warm_start, warm_timestep
+                self.base,
+                sub_batch,
+                self.config.base_num_inference_steps,
+                generator,
+                warm_start,
+                warm_timestep,
+                self.config.base_noise_scale,
             ).to(self._queue.dtype)
             self._queue = self._queue.index_copy(0, ids, chunk[:, :n_steps])
             self._queue_pos = self._queue_pos.index_fill(0, ids, 0)
