@@ -32,11 +32,11 @@ lerobot-resip-eval --policy.path=$D/resip_hold8/checkpoints/best/pretrained_mode
 for r in 10 30 60; do
   ORACLE_RADIUS_MM=$r python $F/oracle_eval.py --policy.path=$B "${EV[@]}" --output_path=$D/oracle_radius${r}mm.json
 done
-# 4. task-space features for the residual and the critic: 50 iterations, resumed to 100, then 130
-# (constant learning rate, so a resumed run is the same as one run of 130 iterations)
+# 4. task-space features for the residual and the critic: 50 iterations, resumed to 100, 130, then 160
+# (constant learning rate, so a resumed run is the same as one run of 160 iterations)
 lerobot-resip-eval --policy.path=$B "${EV[@]}" --policy.base_noise_scale=0 --env.perturb=true \
   --output_path=$D/base_stage5_deterministic_perturbed.json
-for it in 50 100 130; do
+for it in 50 100 130 160; do
   resume=$([ $it -gt 50 ] && echo true || echo false)
   python $F/relative_features.py train $B --policy.path=$B "${PPO[@]}" --num_iterations=$it --resume=$resume \
     --output_dir=$D/resip_rel
@@ -46,6 +46,6 @@ for it in 50 100 130; do
     --output_path=$D/resip_relative_features_${it}_perturbed.json
 done
 lerobot-resip-report --run_dir=$D/resip_rel --out_dir=$D/report_relative_features \
-  --eval base=$D/base_stage5_deterministic.json --eval resip=$D/resip_relative_features_130.json \
+  --eval base=$D/base_stage5_deterministic.json --eval resip=$D/resip_relative_features_160.json \
   --eval "base, perturbed=$D/base_stage5_deterministic_perturbed.json" \
-  --eval "resip, perturbed=$D/resip_relative_features_130_perturbed.json"
+  --eval "resip, perturbed=$D/resip_relative_features_160_perturbed.json"
