@@ -17,6 +17,9 @@ Measures, in one run on this machine, with the same number of envs and episode l
 Usage (the base from the README pipeline, or any LeRobot diffusion checkpoint):
     .venv/bin/python -m benchmarks.bench_resip \\
         --base_path outputs/demo/base/stage2/checkpoints/last/pretrained_model [--num_envs 64] [--steps 100]
+    The resip is the paper's (4 DDIM steps, stochastic base, paper inputs) unless `--policy_overrides`
+    gives ResipConfig fields, e.g. the README pipeline's
+    `--policy_overrides base_num_inference_steps=16 base_noise_scale=0 task_features=peg_in_hole`.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import sys
 import time
 from pathlib import Path
 
+import draccus
 import numpy as np
 import torch
 
@@ -39,6 +43,7 @@ from lerobot_resip.policies.resip import ResipConfig
 from lerobot_resip.policies.resip.modeling_resip import sample_base_chunk
 from lerobot_resip.rl.ppo import PPOConfig, compute_gae, make_optimizers, ppo_update
 from lerobot_resip.rl.runtime import MinMaxNormalizer, episode_seeds, load_policy
+from lerobot_resip.scripts.cli import error_line
 from lerobot_resip.scripts.train_residual import collect_rollout
 
 TASK = "peg_in_hole"
@@ -127,10 +132,17 @@ def bench_replay(num_envs: int, steps: int, calls: list, seeds: np.ndarray, fina
 
 
 def bench_full_loop(
-    base_path: str, num_envs: int, steps: int, iterations: int
+    base_path: str, num_envs: int, steps: int, iterations: int, overrides: list[str] = ()
 ) -> tuple[dict, _StepRecorder, np.ndarray]:
-    """The measurements, and the recorder and seeds of the last rollout (for `bench_replay`)."""
-    cfg = ResipConfig(base_path=base_path, device="cpu", push_to_hub=False)
+    """The measurements, and the recorder and seeds of the last rollout (for `bench_replay`).
+    `overrides`: `field=value` ResipConfig settings, parsed as `--policy.field=value` would be."""
+    try:
+        cfg = draccus.parse(
+            ResipConfig, args=[f"--base_path={base_path}", "--device=cpu", "--push_to_hub=false",
+                               *(f"--{item}" for item in overrides)]
+        )
+    except (draccus.utils.ParsingError, ValueError) as e:
+        sys.exit(f"bench_resip: error: {error_line(e)}")
     with contextlib.redirect_stdout(sys.stderr):  # LeRobot prints while loading; stdout is the JSON
         policy, pre, post = load_policy(cfg)
     normalizer = MinMaxNormalizer.from_pipelines(pre, post)
@@ -211,6 +223,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100, help="control steps per episode (both loops)")
     parser.add_argument("--iterations", type=int, default=2, help="timed PPO iterations (after one warm-up)")
     parser.add_argument("--torch_threads", type=int, default=1)
+    parser.add_argument("--policy_overrides", nargs="*", default=[], metavar="FIELD=VALUE",
+                        help="ResipConfig fields of the benchmarked resip, e.g. base_num_inference_steps=16")
     args = parser.parse_args()
     if not (Path(args.base_path) / "config.json").is_file():
         sys.exit(f"bench_resip: error: no diffusion checkpoint at {args.base_path}; run scripts/run_demo.sh "
@@ -218,7 +232,9 @@ def main() -> None:
     torch.set_num_threads(args.torch_threads)
 
     bare = bench_bare(args.num_envs, args.steps)
-    full, recorder, seeds = bench_full_loop(args.base_path, args.num_envs, args.steps, args.iterations)
+    full, recorder, seeds = bench_full_loop(
+        args.base_path, args.num_envs, args.steps, args.iterations, args.policy_overrides
+    )
     replay = bench_replay(args.num_envs, args.steps, recorder.calls, seeds, recorder.last_obs)
     result = {
         "task": TASK,
@@ -227,6 +243,7 @@ def main() -> None:
         "num_envs": args.num_envs,
         "episode_steps": args.steps,
         "base_path": args.base_path,
+        "policy_overrides": args.policy_overrides,
         "bare_stepping": bare,
         "full_loop": full,
         "replay_stepping": replay,

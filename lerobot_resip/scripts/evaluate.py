@@ -127,6 +127,7 @@ def run(cfg: EvalResidualConfig) -> dict:
         "base_num_inference_steps": policy.config.base_num_inference_steps,
         "base_warm_start_timestep": policy.config.base_warm_start_timestep,
         "base_noise_scale": policy.config.base_noise_scale,
+        "task_features": policy.config.task_features,
         **result,
     }
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,8 @@ from lerobot.optim import AdamConfig, DiffuserSchedulerConfig
 from lerobot.policies.diffusion.configuration_diffusion import DiffusionConfig
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE
 
+from lerobot_resip.envs.tasks import get_task
+
 # The paper's base Diffusion Policy (Table IV). Used only when the base is pretrained from scratch
 # through `lerobot-train --policy.type=resip` (no `base_path`); a loaded base keeps its own settings.
 PAPER_BASE_SETTINGS: dict[str, Any] = {
@@ -73,6 +75,15 @@ class ResipConfig(PreTrainedConfig):
         learn_log_std: whether PPO trains the log standard deviation (paper: False, fixed).
         obs_clip: the normalized observations the residual and the critic see are clamped to
             [-obs_clip, obs_clip] (paper: 3.0).
+        task_features: None (paper): the residual and the critic see the normalized state, environment
+            state and base action only. A `furniture` task name (e.g. `peg_in_hole`): they also see
+            task-space offsets in cm (`task_features.TaskFeatures`): per assembly pair of that task, the
+            child part's assembled position minus its position (x, y, z), and the base action's tool
+            target minus the tool position (x, y). Near the hole the insertion's correction is then a
+            simple function of the input; in 50 PPO iterations on the 2-core CPU it lifted a base by 9
+            points where the paper's inputs gave none (docs/results).
+        task_feature_clip_cm: the task-space offsets are clamped to +-this many cm (10: beyond that, only
+            the direction matters to a correction of `action_scale` size).
         normalization_mapping: normalization per feature type; min-max for state, environment state and
             action (paper). It must equal the base's, since the base was trained in that space.
         optimizer_*, scheduler_*: presets for `lerobot-train`, which trains the base by behaviour
@@ -93,6 +104,8 @@ class ResipConfig(PreTrainedConfig):
     init_log_std: float = -1.0
     learn_log_std: bool = False
     obs_clip: float = 3.0
+    task_features: str | None = None
+    task_feature_clip_cm: float = 10.0
 
     normalization_mapping: dict[str, NormalizationMode] = field(
         default_factory=lambda: {
@@ -115,7 +128,7 @@ class ResipConfig(PreTrainedConfig):
         for name in ("n_action_steps", "base_num_inference_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"`{name}` must be >= 1, got {getattr(self, name)}")
-        for name in ("action_scale", "obs_clip"):
+        for name in ("action_scale", "obs_clip", "task_feature_clip_cm"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"`{name}` must be > 0, got {getattr(self, name)}")
         if not 0 <= self.base_noise_scale < float("inf"):
@@ -125,6 +138,8 @@ class ResipConfig(PreTrainedConfig):
             if not dims or any(d < 1 for d in dims):
                 raise ValueError(f"`{name}` must be a non-empty list of positive widths, got {dims}")
             setattr(self, name, dims)
+        if self.task_features is not None:
+            get_task(self.task_features)  # a one-line error naming the known tasks
         if self.base_config is None and self.base_path is not None:
             self.base_config = read_base_config(self.base_path)
         if self.base_config is not None:

@@ -20,6 +20,7 @@ from torch import Tensor, nn
 from torch.distributions import Normal
 
 from lerobot_resip.policies.resip.configuration_resip import ResipConfig
+from lerobot_resip.policies.resip.task_features import TaskFeatures
 
 
 def _mlp(in_dim: int, hidden_dims: tuple[int, ...], out_dim: int, out_gain: float, out_bias: float | None):
@@ -135,7 +136,8 @@ class ResipPolicy(PreTrainedPolicy):
             load_base_weights: read the base's weights from `config.base_path` (a fresh policy). False
                 when the weights come from a resip checkpoint (`from_pretrained`).
             kwargs: `dataset_stats`, `dataset_meta` from LeRobot's factory; normalization is the
-                processors' business, so they are not used here.
+                processors' business. Only `config.task_features` reads statistics: the base's when
+                there is a `base_path`, else `dataset_stats`.
         """
         super().__init__(config)
         if config.base_config is None:
@@ -158,6 +160,14 @@ class ResipPolicy(PreTrainedPolicy):
         env_dim = config.input_features[OBS_ENV_STATE].shape[0]
         self.action_dim = config.output_features[ACTION].shape[0]
         in_dim = state_dim + env_dim + self.action_dim
+        self.task_features: TaskFeatures | None = None
+        if config.task_features is not None:
+            self.task_features = TaskFeatures(
+                config.task_features, config.task_feature_clip_cm, state_dim, env_dim, self.action_dim
+            )
+            in_dim += self.task_features.dim
+            if load_base_weights:  # a resip checkpoint's weights hold the statistics already
+                self.task_features.set_stats(_fresh_policy_stats(config, kwargs.get("dataset_stats")))
         self.residual = ResidualActor(
             in_dim, self.action_dim, config.residual_hidden_dims, config.init_log_std, config.learn_log_std
         )
@@ -251,10 +261,14 @@ class ResipPolicy(PreTrainedPolicy):
     # ---- the residual and the critic ---------------------------------------------------------------
 
     def residual_input(self, batch: dict[str, Tensor], base_action: Tensor) -> Tensor:
-        """(B, S+E+A): normalized state and environment state clamped to +-obs_clip, and the base action."""
+        """(B, S+E+A[+F]): normalized state and environment state clamped to +-obs_clip, the base action,
+        and with `task_features` the task-space offsets."""
         clip = self.config.obs_clip
         obs = torch.cat([batch[OBS_STATE], batch[OBS_ENV_STATE]], dim=-1).clamp(-clip, clip)
-        return torch.cat([obs, base_action.to(obs.dtype)], dim=-1)
+        parts = [obs, base_action.to(obs.dtype)]
+        if self.task_features is not None:
+            parts.append(self.task_features(batch[OBS_STATE], batch[OBS_ENV_STATE], base_action))
+        return torch.cat(parts, dim=-1)
 
     def residual_distribution(self, residual_input: Tensor) -> Normal:
         """Gaussian over the UNSCALED residual (PPO's log-probs are taken under it)."""
@@ -305,7 +319,7 @@ class ResipPolicy(PreTrainedPolicy):
         kwargs.setdefault("load_base_weights", False)
         policy = super().from_pretrained(pretrained_name_or_path, **kwargs)
         if os.path.isdir(pretrained_name_or_path):
-            _check_saved_stats(policy.config, Path(pretrained_name_or_path))
+            _check_saved_stats(policy, Path(pretrained_name_or_path))
         return policy
 
     @classmethod
@@ -328,11 +342,32 @@ class ResipPolicy(PreTrainedPolicy):
         return model
 
 
-def _check_saved_stats(config: ResipConfig, directory: Path) -> None:
-    """The normalization statistics saved beside a resip checkpoint must fit its features."""
+def _fresh_policy_stats(config: ResipConfig, dataset_stats: dict | None) -> dict:
+    """The normalization statistics of a new policy: its base's, else the dataset's (pretraining)."""
+    from lerobot_resip.policies.resip.processor_resip import check_stats, load_base_stats
+
+    if config.base_path is not None:
+        return load_base_stats(config.base_path)
+    if dataset_stats is None:
+        raise ValueError(
+            "`task_features` needs normalization statistics: set `--policy.base_path` or train on a dataset"
+        )
+    check_stats(config, dataset_stats, "the dataset statistics")
+    return dataset_stats
+
+
+def _check_saved_stats(policy: ResipPolicy, directory: Path) -> None:
+    """The normalization statistics saved beside a resip checkpoint must fit its features (and, with
+    task features, equal the statistics inside its weights)."""
     from lerobot_resip.policies.resip.processor_resip import check_stats, load_base_stats
 
     if not (directory / f"{POLICY_PREPROCESSOR_DEFAULT_NAME}.json").is_file():
         return  # weights without processors (e.g. an intermediate save); nothing to check
-    check_stats(config, load_base_stats(str(directory)), f"the preprocessor saved in {directory}")
+    stats = load_base_stats(str(directory))
+    check_stats(policy.config, stats, f"the preprocessor saved in {directory}")
+    if policy.task_features is not None and not policy.task_features.stats_match(stats):
+        raise ValueError(
+            f"the preprocessor saved in {directory} normalizes with other statistics than the policy's "
+            "task features were made with; the checkpoint's files come from different runs"
+        )
 

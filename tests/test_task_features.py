@@ -1,0 +1,114 @@
+"""`--policy.task_features`: the residual's task-space inputs are the offsets the sim really has, a
+fresh policy with them still acts like its base, and its checkpoints carry the statistics they need."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE
+from resip_fixtures import make_tiny_base
+from safetensors.torch import load_file, save_file
+
+from lerobot_resip.envs.rotation import quat_to_matrix
+from lerobot_resip.envs.scenes import PEG_HALF_LENGTH
+from lerobot_resip.envs.sim import BatchedAssemblySim
+from lerobot_resip.policies.resip import ResipConfig, ResipPolicy, make_resip_pre_post_processors
+from lerobot_resip.rl.runtime import MinMaxNormalizer
+
+
+@pytest.fixture(scope="module")
+def base_dir(tmp_path_factory) -> Path:
+    return make_tiny_base(tmp_path_factory.mktemp("tiny_base"))
+
+
+def make_policy(base_dir: Path, **overrides) -> ResipPolicy:
+    return ResipPolicy(
+        ResipConfig(base_path=str(base_dir), device="cpu", push_to_hub=False, task_features="peg_in_hole", **overrides)
+    )
+
+
+def test_features_are_the_sims_offsets_in_cm(base_dir):
+    policy = make_policy(base_dir)
+    pre, post = make_resip_pre_post_processors(policy.config)
+    normalizer = MinMaxNormalizer.from_pipelines(pre, post)
+    sim = BatchedAssemblySim("peg_in_hole", num_envs=8, seed=3, num_threads=1)
+    obs = sim.reset()
+    tool = obs["agent_pos"][:, :3]
+    target = tool + np.random.default_rng(0).uniform(-0.02, 0.02, (8, 3))  # commanded tool position, m
+    action = np.concatenate([target, obs["agent_pos"][:, 3:9], np.ones((8, 1))], axis=1).astype(np.float32)
+    low, denom = normalizer.stats[ACTION]
+    normalized_action = 2 * (torch.as_tensor(action) - low) / denom - 1
+    batch = normalizer.observation(obs)
+
+    features = policy.task_features(batch[OBS_STATE], batch[OBS_ENV_STATE], normalized_action)
+
+    peg, hole = obs["environment_state"][:, 0:3], obs["environment_state"][:, 7:14]
+    goal = hole[:, :3] + quat_to_matrix(hole[:, 3:]) @ np.array([0.0, 0.0, PEG_HALF_LENGTH])
+    expected = 100 * np.concatenate([goal - peg, (target - tool)[:, :2]], axis=1)
+    np.testing.assert_allclose(features.numpy(), np.clip(expected, -10, 10), atol=0.02)  # 0.2 mm (float32)
+    assert (np.abs(expected[:, :2]) > 10).any()  # the peg starts ~27 cm from the hole: clipping is exercised
+    assert np.abs(expected[:, 3:]).max() < 10
+
+
+def test_fresh_policy_with_task_features_acts_like_its_base(base_dir):
+    policy = make_policy(base_dir)
+    plain = ResipPolicy(ResipConfig(base_path=str(base_dir), device="cpu", push_to_hub=False))
+    assert policy.residual.mean[0].in_features == plain.residual.mean[0].in_features + 5
+    assert policy.critic.net[0].in_features == policy.residual.mean[0].in_features
+    batch = {OBS_STATE: torch.rand(4, 16) * 2 - 1, OBS_ENV_STATE: torch.rand(4, 14) * 2 - 1}
+    torch.manual_seed(0)
+    base_action = policy.base_action(batch)
+    policy.reset()
+    torch.manual_seed(0)
+    assert torch.equal(policy.select_action(batch), base_action)
+
+
+def save(policy: ResipPolicy, out: Path) -> Path:
+    pre, post = make_resip_pre_post_processors(policy.config)
+    for item in (policy, pre, post):
+        item.save_pretrained(out)
+    return out
+
+
+def test_checkpoint_holds_the_statistics_and_rejects_others(tmp_path, base_dir):
+    policy = make_policy(base_dir)
+    with torch.no_grad():
+        for p in policy.residual.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    ckpt = save(policy, tmp_path / "resip")
+    base_stats = load_file(base_dir / "policy_preprocessor_step_3_normalizer_processor.safetensors")
+    weights = load_file(ckpt / "model.safetensors")
+    assert torch.equal(weights["task_features.env_min"], base_stats[f"{OBS_ENV_STATE}.min"])
+
+    loaded = ResipPolicy.from_pretrained(ckpt)
+    assert loaded.config.task_features == "peg_in_hole"
+    batch = {OBS_STATE: torch.rand(3, 16) * 2 - 1, OBS_ENV_STATE: torch.rand(3, 14) * 2 - 1}
+    for step in range(3):
+        torch.manual_seed(step)
+        a = policy.select_action(batch)
+        torch.manual_seed(step)
+        assert torch.equal(a, loaded.select_action(batch))
+
+    # A preprocessor from another run (other statistics) beside these weights is refused.
+    other = tmp_path / "other"
+    shutil.copytree(ckpt, other)
+    stats_file = other / "policy_preprocessor_step_3_normalizer_processor.safetensors"
+    stats = load_file(stats_file)
+    stats[f"{OBS_ENV_STATE}.max"] = stats[f"{OBS_ENV_STATE}.max"] + 0.1
+    save_file(stats, stats_file)
+    with pytest.raises(ValueError, match="other statistics") as excinfo:
+        ResipPolicy.from_pretrained(other)
+    assert "\n" not in str(excinfo.value)
+
+
+def test_unknown_task_or_wrong_env_state_is_one_line_error(tmp_path, base_dir):
+    with pytest.raises(ValueError, match="unknown task 'nope'") as excinfo:
+        ResipConfig(base_path=str(base_dir), device="cpu", task_features="nope")
+    assert "\n" not in str(excinfo.value)
+    from lerobot_resip.policies.resip.task_features import TaskFeatures
+
+    with pytest.raises(ValueError, match="needs observation.environment_state of 14") as excinfo:
+        TaskFeatures("peg_in_hole", 10.0, state_dim=16, env_dim=21, action_dim=10)
+    assert "\n" not in str(excinfo.value)
