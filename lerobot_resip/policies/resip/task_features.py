@@ -19,7 +19,7 @@ from lerobot_resip.envs.tasks import get_task
 
 # (key in the normalization statistics, buffer name prefix)
 _STATS = ((OBS_STATE, "state"), (OBS_ENV_STATE, "env"), (ACTION, "action"))
-TOOL_POSITION = slice(0, 3)  # observation.state[:3] is the tool position and action[:3] its target, m
+TOOL_XY = slice(0, 2)  # observation.state[:2] is the tool's x, y and action[:2] their target, m
 
 
 def _rotate(quat_wxyz: Tensor, vec: Tensor) -> Tensor:
@@ -88,5 +88,5 @@ class TaskFeatures(nn.Module):
             parent_pose = poses[:, parent]
             goal = parent_pose[:, :3] + _rotate(parent_pose[:, 3:], self.relative_pos[pair].expand(len(poses), 3))
             features.append(goal - poses[:, child, :3])
-        features.append((base_action[:, TOOL_POSITION] - state[:, TOOL_POSITION])[:, :2])
+        features.append(base_action[:, TOOL_XY] - state[:, TOOL_XY])
         return (100 * torch.cat(features, dim=-1)).clamp(-self.clip_cm, self.clip_cm)
