@@ -7,14 +7,22 @@ One run measures, per batch of `--batch_size` samples:
   - update: the training step on such a batch, as `lerobot-train` runs it: the policy's
     preprocessor (normalization), forward (diffusion noise-prediction loss), backward, gradient
     clipping and the optimizer's step, with `--torch_threads` threads;
+  - streaming data: LeRobot's streaming reader (`lerobot-train --dataset.streaming=true`,
+    `StreamingLeRobotDataset`: a shuffle buffer filled row by row from the parquet files) with the
+    same delta timestamps, collated into batches, averaged over one whole pass of the dataset (the
+    buffer's fill included);
+  - update: the training step on such a batch, as `lerobot-train` runs it: the policy's
+    preprocessor (normalization), forward (diffusion noise-prediction loss), backward, gradient
+    clipping and the optimizer's step, with `--torch_threads` threads;
   - baseline: a batch gathered by index from tensors already in memory (one loaded batch), the
     cost a data path without per-item overhead would have.
 It prints one JSON object on stdout: ms per batch of each, `data_over_update` (how many CPU
 seconds of data loading one second of training needs), `data_share` (the fraction of a step's
-CPU time spent on data) and `data_over_baseline`.
+CPU time spent on data), the same two for the streaming reader, `data_over_streaming` and
+`data_over_baseline`.
 
-On a 2-core CPU `lerobot-train --num_workers=2` with OMP_NUM_THREADS=1 shares both cores between
-the workers and the update, so steps/s is bounded by 2 / (data + update) CPU-seconds per batch.
+On a 2-core CPU `lerobot-train` with OMP_NUM_THREADS=1 shares both cores between the data-loader
+workers and the update, so steps/s is bounded by 2 / (data + update) CPU-seconds per batch.
 Example (the README pipeline's base and demos):
     OMP_NUM_THREADS=1 .venv/bin/python -m benchmarks.bc_throughput --dataset_root outputs/demo/dataset \\
         --policy_path outputs/demo/base/stage2/checkpoints/last/pretrained_model
@@ -54,6 +62,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from lerobot.datasets.factory import resolve_delta_timestamps
     from lerobot.datasets.lerobot_dataset import LeRobotDataset, LeRobotDatasetMetadata
+    from lerobot.datasets.streaming_dataset import StreamingLeRobotDataset
     from lerobot.policies.diffusion.modeling_diffusion import DiffusionPolicy
     from torch.utils.data import default_collate
 
@@ -69,8 +78,8 @@ def main(argv: list[str] | None = None) -> dict:
         policy = DiffusionPolicy.from_pretrained(args.policy_path)
         preprocessor, _ = load_processors(args.policy_path)
         meta = LeRobotDatasetMetadata(args.repo_id, root=args.dataset_root)
-        dataset = LeRobotDataset(args.repo_id, root=args.dataset_root,
-                                 delta_timestamps=resolve_delta_timestamps(policy.config, meta))
+        delta_timestamps = resolve_delta_timestamps(policy.config, meta)
+        dataset = LeRobotDataset(args.repo_id, root=args.dataset_root, delta_timestamps=delta_timestamps)
     policy.train()
     rng = np.random.default_rng(args.seed)
 
@@ -87,6 +96,19 @@ def main(argv: list[str] | None = None) -> dict:
         rows = torch.as_tensor(rng.integers(0, args.batch_size, args.batch_size))
         return {key: value[rows] for key, value in in_memory.items()}
 
+    def streaming_ms_per_batch() -> float:
+        with contextlib.redirect_stdout(sys.stderr):
+            stream = StreamingLeRobotDataset(args.repo_id, root=args.dataset_root, delta_timestamps=delta_timestamps)
+        start = time.perf_counter()
+        items, pending = 0, []
+        for item in stream:
+            pending.append(item)
+            items += 1
+            if len(pending) == args.batch_size:
+                default_collate(pending)
+                pending = []
+        return (time.perf_counter() - start) / items * args.batch_size * 1000
+
     optimizer_preset = policy.config.get_optimizer_preset()  # what lerobot-train builds by default
     optimizer = optimizer_preset.build(policy.get_optim_params())
 
@@ -98,6 +120,7 @@ def main(argv: list[str] | None = None) -> dict:
         optimizer.zero_grad()
 
     data_ms = _ms_per_call(load_batch, args.batches)
+    streaming_ms = streaming_ms_per_batch()
     baseline_ms = _ms_per_call(gather_batch, args.batches)
     update_ms = _ms_per_call(update, args.batches)
     result = {
@@ -108,8 +131,12 @@ def main(argv: list[str] | None = None) -> dict:
         "baseline_ms_per_batch": round(baseline_ms, 3),
         "update_ms_per_batch": round(update_ms, 2),
         "data_ms_per_sample": round(data_ms / args.batch_size, 3),
+        "streaming_data_ms_per_batch": round(streaming_ms, 2),
         "data_over_update": round(data_ms / update_ms, 3),
         "data_share": round(data_ms / (data_ms + update_ms), 3),
+        "streaming_data_over_update": round(streaming_ms / update_ms, 3),
+        "streaming_data_share": round(streaming_ms / (streaming_ms + update_ms), 3),
+        "data_over_streaming": round(data_ms / streaming_ms, 2),
         "data_over_baseline": round(data_ms / baseline_ms, 1),
     }
     print(json.dumps(result, indent=2))

@@ -18,8 +18,10 @@ Usage (the base from the README pipeline, or any LeRobot diffusion checkpoint):
     .venv/bin/python -m benchmarks.bench_resip \\
         --base_path outputs/demo/base/stage2/checkpoints/last/pretrained_model [--num_envs 64] [--steps 100]
     The resip is the paper's (4 DDIM steps, stochastic base, paper inputs) unless `--policy_overrides`
-    gives ResipConfig fields, e.g. the README pipeline's
-    `--policy_overrides base_num_inference_steps=16 base_noise_scale=0 task_features=peg_in_hole`.
+    gives ResipConfig fields, and the update uses the paper's PPO settings unless `--ppo_overrides`
+    gives PPOConfig fields; the README pipeline's loop is
+    `--steps 120 --policy_overrides base_num_inference_steps=16 base_noise_scale=0 task_features=peg_in_hole
+     --ppo_overrides num_minibatches=4 actor_lr=0.001`.
 """
 
 from __future__ import annotations
@@ -132,21 +134,23 @@ def bench_replay(num_envs: int, steps: int, calls: list, seeds: np.ndarray, fina
 
 
 def bench_full_loop(
-    base_path: str, num_envs: int, steps: int, iterations: int, overrides: list[str] = ()
+    base_path: str, num_envs: int, steps: int, iterations: int, overrides: list[str] = (),
+    ppo_overrides: list[str] = (),
 ) -> tuple[dict, _StepRecorder, np.ndarray]:
     """The measurements, and the recorder and seeds of the last rollout (for `bench_replay`).
-    `overrides`: `field=value` ResipConfig settings, parsed as `--policy.field=value` would be."""
+    `overrides` / `ppo_overrides`: `field=value` ResipConfig / PPOConfig settings, parsed as
+    `--policy.field=value` / `--ppo.field=value` would be."""
     try:
         cfg = draccus.parse(
             ResipConfig, args=[f"--base_path={base_path}", "--device=cpu", "--push_to_hub=false",
                                *(f"--{item}" for item in overrides)]
         )
+        ppo = draccus.parse(PPOConfig, args=[f"--{item}" for item in ppo_overrides])
     except (draccus.utils.ParsingError, ValueError) as e:
         sys.exit(f"bench_resip: error: {error_line(e)}")
     with contextlib.redirect_stdout(sys.stderr):  # LeRobot prints while loading; stdout is the JSON
         policy, pre, post = load_policy(cfg)
     normalizer = MinMaxNormalizer.from_pipelines(pre, post)
-    ppo = PPOConfig()
     optimizers = make_optimizers(policy.residual, policy.critic, ppo)
     sim = make_sim(num_envs, steps)
     sim.step = recorder = _StepRecorder(sim.step)
@@ -154,6 +158,7 @@ def bench_full_loop(
 
     totals = {"env_steps": 0, "rollout_s": 0.0, "update_s": 0.0, "physics_s": 0.0, "ik_s": 0.0, "steps": 0}
     timing = {}
+    updates = 0
     for it in range(iterations + 1):  # iteration 0 warms up (thread pool, allocator) and is not counted
         sim.batch.step_time = sim._joint_targets.time = 0.0
         recorder.clear()
@@ -163,11 +168,12 @@ def bench_full_loop(
         rollout_s = time.perf_counter() - start
         adv, ret = compute_gae(ro.rewards, ro.values, ro.dones, ppo.gamma, ppo.gae_lambda)
         m = ro.valid.bool()
-        ppo_update(policy.residual_distribution, policy.value, ro.inputs[m], ro.residuals[m], ro.logprobs[m],
-                   adv[m], ret[m], ro.values[m], optimizers, ppo)
+        stats = ppo_update(policy.residual_distribution, policy.value, ro.inputs[m], ro.residuals[m],
+                           ro.logprobs[m], adv[m], ret[m], ro.values[m], optimizers, ppo)
         update_s = time.perf_counter() - start - rollout_s
         if it == 0:
             continue
+        updates += stats["updates"]
         n_steps = ro.valid.shape[0]
         totals["env_steps"] += int(m.sum())
         totals["rollout_s"] += rollout_s
@@ -198,6 +204,7 @@ def bench_full_loop(
         "rollout_only_env_steps_per_s": totals["env_steps"] / totals["rollout_s"],
         "iterations": iterations,
         "env_steps": totals["env_steps"],
+        "ppo_updates_per_iteration": updates / iterations,
         "ms_per_control_step": breakdown,
         "fraction_of_time": {k: v / (1000 * total_s / control_steps) for k, v in breakdown.items()},
         "base_chunk_ms": bench_base_chunk(policy, normalizer, sim, num_envs),
@@ -225,6 +232,8 @@ def main() -> None:
     parser.add_argument("--torch_threads", type=int, default=1)
     parser.add_argument("--policy_overrides", nargs="*", default=[], metavar="FIELD=VALUE",
                         help="ResipConfig fields of the benchmarked resip, e.g. base_num_inference_steps=16")
+    parser.add_argument("--ppo_overrides", nargs="*", default=[], metavar="FIELD=VALUE",
+                        help="PPOConfig fields of the timed update, e.g. num_minibatches=4 actor_lr=0.001")
     args = parser.parse_args()
     if not (Path(args.base_path) / "config.json").is_file():
         sys.exit(f"bench_resip: error: no diffusion checkpoint at {args.base_path}; run scripts/run_demo.sh "
@@ -233,7 +242,7 @@ def main() -> None:
 
     bare = bench_bare(args.num_envs, args.steps)
     full, recorder, seeds = bench_full_loop(
-        args.base_path, args.num_envs, args.steps, args.iterations, args.policy_overrides
+        args.base_path, args.num_envs, args.steps, args.iterations, args.policy_overrides, args.ppo_overrides
     )
     replay = bench_replay(args.num_envs, args.steps, recorder.calls, seeds, recorder.last_obs)
     result = {
@@ -244,6 +253,7 @@ def main() -> None:
         "episode_steps": args.steps,
         "base_path": args.base_path,
         "policy_overrides": args.policy_overrides,
+        "ppo_overrides": args.ppo_overrides,
         "bare_stepping": bare,
         "full_loop": full,
         "replay_stepping": replay,

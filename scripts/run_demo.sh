@@ -13,7 +13,9 @@
 #   RL_ITERATIONS [80] PPO iterations, RL_EPISODE_LENGTH [120] control steps of a PPO training episode (the
 #   evaluations keep the task's 200; 98% of the successes take under 120), EVAL_EPISODES [256] evaluation episodes, EVAL_ENVS [256] envs
 #   evaluated together, EVAL_SEED [1000]
-#   seed of the final evaluations (held out: the trainer picks its best checkpoint on seed 0's episodes),
+#   seed of the final evaluations (held out: the trainer picks its best checkpoint on its own seed's episodes),
+#   RL_SEED [0] seed of the PPO run (its training and checkpoint-selection episodes, the residual's noise),
+#   OUT_ROOT [outputs/demo] where everything goes (FRESH=1 deletes it first),
 #   BASE_DDIM_STEPS [16] DDIM steps of every base sample, in evaluation and in RL (the paper: 4; on
 #   this small CPU-trained base 16 steps succeed several times more often, see docs/results),
 #   BASE_NOISE_SCALE [0] scale of the noise every base chunk is denoised from (the paper: 1; 0 makes the
@@ -26,7 +28,7 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$REPO_ROOT/scripts/bootstrap.sh"
 cd "$REPO_ROOT"
 
-OUT_ROOT="outputs/demo"
+OUT_ROOT="${OUT_ROOT:-outputs/demo}"
 TASK="peg_in_hole"
 RANDOMNESS="low"
 NUM_EPISODES="${NUM_EPISODES:-50}"
@@ -37,6 +39,7 @@ RL_EPISODE_LENGTH="${RL_EPISODE_LENGTH:-120}"
 EVAL_EPISODES="${EVAL_EPISODES:-256}"
 EVAL_ENVS="${EVAL_ENVS:-256}"
 EVAL_SEED="${EVAL_SEED:-1000}"
+RL_SEED="${RL_SEED:-0}"
 BASE_DDIM_STEPS="${BASE_DDIM_STEPS:-16}"
 BASE_NOISE_SCALE="${BASE_NOISE_SCALE:-0}"
 TASK_FEATURES="${TASK_FEATURES:-$TASK}"
@@ -86,9 +89,12 @@ lerobot_train() {  # lerobot_train <output_dir> <steps> <args...>: fresh, resume
     else
         stage "base: lerobot-train $steps steps -> $out"
         rm -rf "$out"
-        # Torch on one thread in the training loop; the two data-loader workers use the other core.
+        # Torch on one thread in the training loop, the data-loader worker on the other core. LeRobot's
+        # streaming reader (a shuffle buffer over the parquet rows) builds a sample in ~2 ms where its
+        # random-access reader takes ~15 ms on this CPU, which made the data 77% of the CPU time
+        # (benchmarks/bc_throughput.py); the dataset is one parquet shard, so one worker.
         OMP_NUM_THREADS=1 lerobot-train "$@" --dataset.repo_id="$DATASET_REPO_ID" --dataset.root="$DATASET_ROOT" \
-            --steps="$steps" --save_freq="$steps" --num_workers=2 --output_dir="$out"
+            --dataset.streaming=true --steps="$steps" --save_freq="$steps" --num_workers=1 --output_dir="$out"
     fi
 }
 
@@ -137,7 +143,7 @@ train_residual() {
     lerobot-resip-train --policy.path="$BASE_CKPT" "${ENV_ARGS[@]}" "${resume[@]}" "${features[@]}" \
         --env.episode_length="$RL_EPISODE_LENGTH" \
         --policy.base_num_inference_steps="$BASE_DDIM_STEPS" --policy.base_noise_scale="$BASE_NOISE_SCALE" \
-        --num_envs="$NUM_ENVS" --num_iterations="$RL_ITERATIONS" \
+        --num_envs="$NUM_ENVS" --num_iterations="$RL_ITERATIONS" --seed="$RL_SEED" \
         --ppo.num_minibatches=4 --ppo.actor_lr=0.001 --ppo.lr_schedule=constant \
         --eval_every=10 --eval_episodes="$EVAL_EPISODES" --output_dir="$RESIP_DIR"
 }

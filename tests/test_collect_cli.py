@@ -147,12 +147,13 @@ def test_bc_throughput_times_lerobots_data_path_and_the_update(demos, checkpoint
 
     result = main(["--policy_path", str(checkpoint), "--dataset_root", str(demos), "--repo_id", REPO_ID,
                    "--batch_size", "8", "--batches", "2"])
-    for key in ("data_ms_per_batch", "update_ms_per_batch", "baseline_ms_per_batch"):
+    for key in ("data_ms_per_batch", "streaming_data_ms_per_batch", "update_ms_per_batch", "baseline_ms_per_batch"):
         assert result[key] > 0
     # LeRobot's per-item path (several Arrow queries per sample) costs far more than gathering the
     # same rows from memory.
     assert result["data_over_baseline"] > 10
     assert 0 < result["data_share"] < 1
+    assert 0 < result["streaming_data_share"] < 1
     with pytest.raises(SystemExit, match="not a LeRobot checkpoint directory"):
         main(["--policy_path", str(demos), "--dataset_root", str(demos), "--repo_id", REPO_ID])
 
@@ -283,3 +284,31 @@ def test_base_presets_train_on_the_insertion(demos, preset):
     sampled = set(iter(sampler))
     assert {end - 1 for end in ends} <= sampled
     assert len(sampled) == meta.total_frames
+
+
+def test_streaming_reader_gives_the_random_access_samples(demos):
+    """The small preset and the README pipeline clone the base through LeRobot's streaming reader
+    (`--dataset.streaming=true`: several times cheaper per sample on a CPU). One pass of it must yield
+    every frame once, the insertion frames included, with the same observation, action chunk and
+    padding as the random-access reader that `lerobot-train` uses otherwise."""
+    import torch
+    from lerobot.datasets.lerobot_dataset import LeRobotDataset
+    from lerobot.datasets.streaming_dataset import StreamingLeRobotDataset
+
+    preset = json.loads((Path(__file__).parents[1] / "policies" / "peg_in_hole_diffusion_small.json").read_text())
+    assert preset["dataset"]["streaming"] is True
+    horizon = preset["policy"]["horizon"]
+    fps = 10
+    delta_timestamps = {"observation.state": [0.0], "observation.environment_state": [0.0],
+                        "action": [i / fps for i in range(horizon)]}
+    random_access = LeRobotDataset(REPO_ID, root=demos, delta_timestamps=delta_timestamps)
+    streamed = list(StreamingLeRobotDataset(REPO_ID, root=demos, delta_timestamps=delta_timestamps))
+
+    indices = [int(item["index"]) for item in streamed]
+    assert sorted(indices) == list(range(random_access.num_frames))
+    assert indices != sorted(indices)  # shuffled
+    for item in streamed:
+        expected = random_access[int(item["index"])]
+        for key in ("observation.state", "observation.environment_state", "action", "action_is_pad"):
+            assert torch.equal(item[key], expected[key]), (key, int(item["index"]))
+    assert any(item["action_is_pad"].any() for item in streamed)  # chunks running past an episode's end

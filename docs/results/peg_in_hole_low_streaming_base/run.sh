@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Tenth session: the README pipeline with the base cloned through LeRobot's streaming reader
+# (--dataset.streaming=true, now in scripts/run_demo.sh and the small preset), on a slower 2-core CPU
+# than the earlier sessions', then where the time goes: base cloning (bc_throughput) and residual PPO
+# (bench_resip) with the pipeline's settings and with the paper's.
+set -e
+cd "$(git rev-parse --show-toplevel)"
+F=docs/results/peg_in_hole_low_streaming_base
+FRESH=1 scripts/run_demo.sh 2>&1 | tee outputs/demo.log
+mkdir -p $F/pipeline
+cp outputs/demo/eval/*.json outputs/demo/resip/metrics.jsonl $F/pipeline/
+cp -r outputs/demo/report/. $F/pipeline/report/
+grep "===" outputs/demo.log > $F/pipeline/stages.txt
+source .venv/bin/activate
+export HF_HUB_OFFLINE=1
+BASE=outputs/demo/base/stage2/checkpoints/last/pretrained_model
+python -m benchmarks.bench_resip --base_path $BASE --num_envs 64 --steps 120 --iterations 2 --torch_threads 2 \
+  --policy_overrides base_num_inference_steps=16 base_noise_scale=0 task_features=peg_in_hole \
+  --ppo_overrides num_minibatches=4 actor_lr=0.001 > $F/bench_resip_pipeline.json
+python -m benchmarks.bench_resip --base_path $BASE --num_envs 64 --steps 100 --iterations 2 --torch_threads 2 \
+  > $F/bench_resip_paper.json
+OMP_NUM_THREADS=1 python -m benchmarks.bc_throughput --dataset_root outputs/demo/dataset --policy_path $BASE \
+  --torch_threads 1 --batches 32 > $F/bc_throughput.json
