@@ -17,7 +17,8 @@
 #   RL_SEED [0] seed of the PPO run (its training and checkpoint-selection episodes, the residual's noise),
 #   OUT_ROOT [outputs/demo] where everything goes (FRESH=1 deletes it first),
 #   BASE_DDIM_STEPS [16] DDIM steps of every base sample, in evaluation and in RL (the paper: 4; on
-#   this small CPU-trained base 16 steps succeed several times more often, see docs/results),
+#   this small CPU-trained base with noise, 16 steps succeeded several times more often; deterministic,
+#   4 did better and PPO ran 1.8x faster, with a smaller lift: see docs/results, tenth session),
 #   BASE_NOISE_SCALE [0] scale of the noise every base chunk is denoised from (the paper: 1; 0 makes the
 #   base deterministic, in its evaluations and under ResiP alike), TASK_FEATURES [peg_in_hole] task-space
 #   inputs of the residual and the critic (--policy.task_features; "none": the paper's inputs only).
@@ -90,9 +91,9 @@ lerobot_train() {  # lerobot_train <output_dir> <steps> <args...>: fresh, resume
         stage "base: lerobot-train $steps steps -> $out"
         rm -rf "$out"
         # Torch on one thread in the training loop, the data-loader worker on the other core. LeRobot's
-        # streaming reader (a shuffle buffer over the parquet rows) builds a sample in ~2 ms where its
-        # random-access reader takes ~15 ms on this CPU, which made the data 77% of the CPU time
-        # (benchmarks/bc_throughput.py); the dataset is one parquet shard, so one worker.
+        # streaming reader (a shuffle buffer filled from the parquet rows) builds a batch 8.7x cheaper
+        # than its random-access reader, whose cost was 72-77% of the CPU time of a step
+        # (benchmarks/bc_throughput.py, docs/results); the dataset is one parquet shard, so one worker.
         OMP_NUM_THREADS=1 lerobot-train "$@" --dataset.repo_id="$DATASET_REPO_ID" --dataset.root="$DATASET_ROOT" \
             --dataset.streaming=true --steps="$steps" --save_freq="$steps" --num_workers=1 --output_dir="$out"
     fi

@@ -21,3 +21,14 @@ python -m benchmarks.bench_resip --base_path $BASE --num_envs 64 --steps 100 --i
   > $F/bench_resip_paper.json
 OMP_NUM_THREADS=1 python -m benchmarks.bc_throughput --dataset_root outputs/demo/dataset --policy_path $BASE \
   --torch_threads 1 --batches 32 > $F/bc_throughput.json
+# The same base sampled with 8 and 4 DDIM steps, then the pipeline's later stages at 4 (demos and base
+# reused: they do not depend on the sampling steps).
+lerobot-resip-eval --policy.path=$BASE --env.type=furniture --env.task=peg_in_hole --env.randomness=low \
+  --policy.base_num_inference_steps=8 --policy.base_noise_scale=0 --num_episodes=256 --num_envs=256 --seed=1000 \
+  --output_path=$F/base_ddim8.json
+mkdir -p outputs/ddim4 && cp -r outputs/demo/dataset outputs/demo/base outputs/ddim4/
+OUT_ROOT=outputs/ddim4 BASE_DDIM_STEPS=4 scripts/run_demo.sh 2>&1 | tee outputs/ddim4.log
+mkdir -p $F/pipeline_ddim4
+cp outputs/ddim4/eval/*.json outputs/ddim4/resip/metrics.jsonl $F/pipeline_ddim4/
+cp -r outputs/ddim4/report/. $F/pipeline_ddim4/report/
+grep "===" outputs/ddim4.log > $F/pipeline_ddim4/stages.txt
