@@ -11,9 +11,6 @@ One run measures, per batch of `--batch_size` samples:
     `StreamingLeRobotDataset`: a shuffle buffer filled row by row from the parquet files) with the
     same delta timestamps, collated into batches, averaged over one whole pass of the dataset (the
     buffer's fill included);
-  - update: the training step on such a batch, as `lerobot-train` runs it: the policy's
-    preprocessor (normalization), forward (diffusion noise-prediction loss), backward, gradient
-    clipping and the optimizer's step, with `--torch_threads` threads;
   - baseline: a batch gathered by index from tensors already in memory (one loaded batch), the
     cost a data path without per-item overhead would have.
 It prints one JSON object on stdout: ms per batch of each, `data_over_update` (how many CPU

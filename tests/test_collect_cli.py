@@ -292,15 +292,14 @@ def test_streaming_reader_gives_the_random_access_samples(demos):
     every frame once, the insertion frames included, with the same observation, action chunk and
     padding as the random-access reader that `lerobot-train` uses otherwise."""
     import torch
-    from lerobot.datasets.lerobot_dataset import LeRobotDataset
+    from lerobot.datasets.lerobot_dataset import LeRobotDataset, LeRobotDatasetMetadata
     from lerobot.datasets.streaming_dataset import StreamingLeRobotDataset
 
     preset = json.loads((Path(__file__).parents[1] / "policies" / "peg_in_hole_diffusion_small.json").read_text())
     assert preset["dataset"]["streaming"] is True
-    horizon = preset["policy"]["horizon"]
-    fps = 10
+    fps = LeRobotDatasetMetadata(REPO_ID, root=demos).fps
     delta_timestamps = {"observation.state": [0.0], "observation.environment_state": [0.0],
-                        "action": [i / fps for i in range(horizon)]}
+                        "action": [i / fps for i in range(preset["policy"]["horizon"])]}
     random_access = LeRobotDataset(REPO_ID, root=demos, delta_timestamps=delta_timestamps)
     streamed = list(StreamingLeRobotDataset(REPO_ID, root=demos, delta_timestamps=delta_timestamps))
 
