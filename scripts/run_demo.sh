@@ -18,7 +18,8 @@
 #   OUT_ROOT [outputs/demo] where everything goes (FRESH=1 deletes it first),
 #   BASE_DDIM_STEPS [16] DDIM steps of every base sample, in evaluation and in RL (the paper: 4; on
 #   this small CPU-trained base with noise, 16 steps succeeded several times more often; deterministic,
-#   4 did better and PPO ran 1.8x faster, with a smaller lift: see docs/results, tenth session),
+#   4 did better and PPO ran 1.8x faster, with a smaller lift at 80 iterations; at 280, 93% over two
+#   PPO seeds: see docs/results, tenth and eleventh sessions),
 #   BASE_NOISE_SCALE [0] scale of the noise every base chunk is denoised from (the paper: 1; 0 makes the
 #   base deterministic, in its evaluations and under ResiP alike), TASK_FEATURES [peg_in_hole] task-space
 #   inputs of the residual and the critic (--policy.task_features; "none": the paper's inputs only).
