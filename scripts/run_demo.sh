@@ -10,16 +10,15 @@
 # interrupted training stage resumes from its last checkpoint, so re-running continues where it
 # stopped; FRESH=1 starts over. Knobs (environment variables, defaults in brackets):
 #   NUM_EPISODES [50] demos, BASE_STEPS [3000] steps of each of the two base training stages, NUM_ENVS [64] PPO envs,
-#   RL_ITERATIONS [80] PPO iterations, RL_EPISODE_LENGTH [120] control steps of a PPO training episode (the
+#   RL_ITERATIONS [120] PPO iterations (280 reached 93%: docs/results), RL_EPISODE_LENGTH [120] control steps of a PPO training episode (the
 #   evaluations keep the task's 200; 98% of the successes take under 120), EVAL_EPISODES [256] evaluation episodes, EVAL_ENVS [256] envs
 #   evaluated together, EVAL_SEED [1000]
 #   seed of the final evaluations (held out: the trainer picks its best checkpoint on its own seed's episodes),
 #   RL_SEED [0] seed of the PPO run (its training and checkpoint-selection episodes, the residual's noise),
 #   OUT_ROOT [outputs/demo] where everything goes (FRESH=1 deletes it first),
-#   BASE_DDIM_STEPS [16] DDIM steps of every base sample, in evaluation and in RL (the paper: 4; on
-#   this small CPU-trained base with noise, 16 steps succeeded several times more often; deterministic,
-#   4 did better and PPO ran 1.8x faster, with a smaller lift at 80 iterations; at 280, 93% over two
-#   PPO seeds: see docs/results, tenth and eleventh sessions),
+#   BASE_DDIM_STEPS [4] DDIM steps of every base sample, in evaluation and in RL (the paper's 4; with
+#   the deterministic base, 4 steps beat 16, 22.7% against 11.7%, and PPO ran 1.8x faster; 16 was the
+#   default before 2026-12-03: see docs/results, tenth to twelfth sessions),
 #   BASE_NOISE_SCALE [0] scale of the noise every base chunk is denoised from (the paper: 1; 0 makes the
 #   base deterministic, in its evaluations and under ResiP alike), TASK_FEATURES [peg_in_hole] task-space
 #   inputs of the residual and the critic (--policy.task_features; "none": the paper's inputs only).
@@ -36,13 +35,13 @@ RANDOMNESS="low"
 NUM_EPISODES="${NUM_EPISODES:-50}"
 BASE_STEPS="${BASE_STEPS:-3000}"
 NUM_ENVS="${NUM_ENVS:-64}"
-RL_ITERATIONS="${RL_ITERATIONS:-80}"
+RL_ITERATIONS="${RL_ITERATIONS:-120}"
 RL_EPISODE_LENGTH="${RL_EPISODE_LENGTH:-120}"
 EVAL_EPISODES="${EVAL_EPISODES:-256}"
 EVAL_ENVS="${EVAL_ENVS:-256}"
 EVAL_SEED="${EVAL_SEED:-1000}"
 RL_SEED="${RL_SEED:-0}"
-BASE_DDIM_STEPS="${BASE_DDIM_STEPS:-16}"
+BASE_DDIM_STEPS="${BASE_DDIM_STEPS:-4}"
 BASE_NOISE_SCALE="${BASE_NOISE_SCALE:-0}"
 TASK_FEATURES="${TASK_FEATURES:-$TASK}"
 DATASET_REPO_ID="local/${TASK}_demos"
