@@ -20,7 +20,7 @@ Usage (the base from the README pipeline, or any LeRobot diffusion checkpoint):
     The resip is the paper's (4 DDIM steps, stochastic base, paper inputs) unless `--policy_overrides`
     gives ResipConfig fields, and the update uses the paper's PPO settings unless `--ppo_overrides`
     gives PPOConfig fields; the README pipeline's loop is
-    `--steps 120 --policy_overrides base_num_inference_steps=16 base_noise_scale=0 task_features=peg_in_hole
+    `--steps 120 --policy_overrides base_num_inference_steps=4 base_noise_scale=0 task_features=peg_in_hole
      --ppo_overrides num_minibatches=4 actor_lr=0.001`.
 """
 
