@@ -14,10 +14,10 @@ mkdir -p outputs/ddim4/eval80
 # the 80-iteration evaluations (kept in peg_in_hole_low_streaming_base/pipeline_ddim4) make way for
 # the 280-iteration ones
 mv -f outputs/ddim4/eval/resip.json outputs/ddim4/eval/resip_perturbed.json outputs/ddim4/eval80/ 2>/dev/null || true
-OUT_ROOT=outputs/ddim4 BASE_DDIM_STEPS=4 RL_ITERATIONS=280 scripts/run_demo.sh 2>&1 | tee outputs/ddim4_280.log
+OUT_ROOT=outputs/ddim4 BASE_DDIM_STEPS=4 RL_ITERATIONS=280 EVAL_EVERY=10 scripts/run_demo.sh 2>&1 | tee outputs/ddim4_280.log
 mkdir -p outputs/seed1/eval && cp -r outputs/ddim4/dataset outputs/ddim4/base outputs/seed1/
 cp outputs/ddim4/eval/base.json outputs/ddim4/eval/base_perturbed.json outputs/seed1/eval/
-OUT_ROOT=outputs/seed1 BASE_DDIM_STEPS=4 RL_ITERATIONS=280 RL_SEED=1 scripts/run_demo.sh 2>&1 | tee outputs/seed1.log
+OUT_ROOT=outputs/seed1 BASE_DDIM_STEPS=4 RL_ITERATIONS=280 RL_SEED=1 EVAL_EVERY=10 scripts/run_demo.sh 2>&1 | tee outputs/seed1.log
 for run in ddim4:seed0 seed1:seed1; do
     src=outputs/${run%%:*} dst=$F/${run##*:}
     mkdir -p $dst

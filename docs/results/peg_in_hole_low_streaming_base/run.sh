@@ -6,7 +6,8 @@
 set -e
 cd "$(git rev-parse --show-toplevel)"
 F=docs/results/peg_in_hole_low_streaming_base
-FRESH=1 scripts/run_demo.sh 2>&1 | tee outputs/demo.log
+# The defaults of the time, pinned (they changed on 2026-12-03): 16 DDIM steps, 80 iterations, evaluations every 10.
+FRESH=1 BASE_DDIM_STEPS=16 RL_ITERATIONS=80 EVAL_EVERY=10 scripts/run_demo.sh 2>&1 | tee outputs/demo.log
 mkdir -p $F/pipeline
 cp outputs/demo/eval/*.json outputs/demo/resip/metrics.jsonl $F/pipeline/
 cp -r outputs/demo/report/. $F/pipeline/report/
@@ -27,7 +28,7 @@ lerobot-resip-eval --policy.path=$BASE --env.type=furniture --env.task=peg_in_ho
   --policy.base_num_inference_steps=8 --policy.base_noise_scale=0 --num_episodes=256 --num_envs=256 --seed=1000 \
   --output_path=$F/base_ddim8.json
 mkdir -p outputs/ddim4 && cp -r outputs/demo/dataset outputs/demo/base outputs/ddim4/
-OUT_ROOT=outputs/ddim4 BASE_DDIM_STEPS=4 scripts/run_demo.sh 2>&1 | tee outputs/ddim4.log
+OUT_ROOT=outputs/ddim4 BASE_DDIM_STEPS=4 RL_ITERATIONS=80 EVAL_EVERY=10 scripts/run_demo.sh 2>&1 | tee outputs/ddim4.log
 mkdir -p $F/pipeline_ddim4
 cp outputs/ddim4/eval/*.json outputs/ddim4/resip/metrics.jsonl $F/pipeline_ddim4/
 cp -r outputs/ddim4/report/. $F/pipeline_ddim4/report/
