@@ -171,7 +171,7 @@ main() {
         --eval "base=$EVAL_DIR/base.json" --eval "resip=$EVAL_DIR/resip.json" \
         --eval "base_perturbed=$EVAL_DIR/base_perturbed.json" \
         --eval "resip_perturbed=$EVAL_DIR/resip_perturbed.json"
-    stage "done in $(((SECONDS - started) / 60)) min: outputs in $OUT_ROOT"
+    stage "done in $(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s: outputs in $OUT_ROOT"
 }
 
 main "$@"
