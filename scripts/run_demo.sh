@@ -171,7 +171,8 @@ main() {
         --eval "base=$EVAL_DIR/base.json" --eval "resip=$EVAL_DIR/resip.json" \
         --eval "base_perturbed=$EVAL_DIR/base_perturbed.json" \
         --eval "resip_perturbed=$EVAL_DIR/resip_perturbed.json"
-    stage "done in $(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s: outputs in $OUT_ROOT"
+    local elapsed=$((SECONDS - started))
+    stage "done in $((elapsed / 60)) min $((elapsed % 60)) s: outputs in $OUT_ROOT"
 }
 
 main "$@"
