@@ -23,6 +23,7 @@ Metrics go to the console, `metrics.jsonl` and (optionally) Weights & Biases.
 """
 
 import copy
+import dataclasses
 import json
 import logging
 import os
@@ -42,7 +43,9 @@ from lerobot.optim.optimizers import load_optimizer_state, save_optimizer_state
 from lerobot.utils.random_utils import load_rng_state, save_rng_state, set_seed
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
+from lerobot_resip.hub import TRAIN_CONFIG_FILE, evaluation_row, invocation, push_resip
 from lerobot_resip.scripts.cli import error_line
+from lerobot_resip.scripts.evaluate import evaluate_checkpoint
 from lerobot_resip.rl.ppo import PPOConfig, compute_gae, make_optimizers, make_schedulers, ppo_update
 from lerobot_resip.rl.runtime import (
     EVAL_SEEDS,
@@ -74,7 +77,9 @@ class WandbSettings:
 class TrainResidualConfig:
     # The simulated task (--env.type=furniture --env.task=... --env.episode_length=...).
     env: EnvConfig = field(default_factory=FurnitureEnvConfig)
-    # --policy.path=<resip or diffusion checkpoint>, or --policy.type=resip --policy.base_path=<diffusion>.
+    # --policy.path=<resip or diffusion checkpoint, local or a Hub repo id>, or --policy.type=resip
+    # --policy.base_path=<diffusion>. --policy.push_to_hub=true --policy.repo_id=<user>/<name>
+    # [--policy.private=true] pushes the best checkpoint, with a model card, when training ends.
     policy: PreTrainedConfig | None = None
     ppo: PPOConfig = field(default_factory=PPOConfig)
     # Environments rolled out together; one episode each per iteration (paper: 1024).
@@ -98,6 +103,11 @@ class TrainResidualConfig:
     # an absolute-pose controller does not forget at the next step the way it forgets a one-step kick.
     # PPO keeps the per-step Gaussian log-probabilities, an approximation once the noise is held.
     exploration_hold_steps: int = 1
+    # With --policy.push_to_hub=true: held-out episodes the best checkpoint is evaluated on, without and
+    # with perturbations, for its model card (0: push without evaluations).
+    push_eval_episodes: int = 256
+    # Seed of those episodes (the trainer's own evaluations use --seed's stream).
+    push_eval_seed: int = 1000
     wandb: WandbSettings = field(default_factory=WandbSettings)
 
     def __post_init__(self):
@@ -122,6 +132,10 @@ def validate(cfg: TrainResidualConfig) -> None:
     for name in ("num_envs", "num_iterations", "eval_every", "eval_episodes", "exploration_hold_steps"):
         if getattr(cfg, name) < 1:
             raise TrainError(f"--{name} must be >= 1, got {getattr(cfg, name)}")
+    if cfg.push_eval_episodes < 0:
+        raise TrainError(f"--push_eval_episodes must be >= 0, got {cfg.push_eval_episodes}")
+    if cfg.policy is not None and cfg.policy.push_to_hub and not cfg.policy.repo_id:
+        raise TrainError("--policy.push_to_hub=true needs --policy.repo_id=<user>/<name> (or --policy.push_to_hub=false)")
     if cfg.wandb.mode not in ("online", "offline", "disabled"):
         raise TrainError(f"--wandb.mode must be online, offline or disabled, got {cfg.wandb.mode!r}")
     last = checkpoint_dir(cfg.output_dir, "last")
@@ -165,16 +179,26 @@ def write_atomically(target: Path, write) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def save_policy(directory: Path, policy, pre, post) -> None:
+def save_policy(directory: Path, policy, pre, post, record: dict) -> None:
+    """The policy, its processors and the run's record (`resip_train_config.json`: the run's settings,
+    the command, how far it got), as one self-contained `pretrained_model` directory."""
     out = directory / PRETRAINED
     policy.save_pretrained(out)
     pre.save_pretrained(out)
     post.save_pretrained(out)
+    (out / TRAIN_CONFIG_FILE).write_text(json.dumps(record, indent=2))
 
 
-def save_last(output_dir: Path, policy, pre, post, optimizers, state: dict) -> None:
+def run_record(cfg: "TrainResidualConfig", state: dict, command: str | None) -> dict:
+    """What a checkpoint keeps of its run: every setting but the policy's (config.json holds those)."""
+    settings = draccus.encode(cfg)
+    settings.pop("policy", None)
+    return json.loads(json.dumps({**settings, "command": command, **state}, default=str))
+
+
+def save_last(output_dir: Path, policy, pre, post, optimizers, state: dict, record: dict) -> None:
     def write(tmp: Path) -> None:
-        save_policy(tmp, policy, pre, post)
+        save_policy(tmp, policy, pre, post, record)
         training = tmp / TRAINING_STATE
         training.mkdir()
         save_optimizer_state({"actor": optimizers[0], "critic": optimizers[1]}, training)
@@ -184,9 +208,9 @@ def save_last(output_dir: Path, policy, pre, post, optimizers, state: dict) -> N
     write_atomically(Path(output_dir) / "checkpoints" / "last", write)
 
 
-def save_best(output_dir: Path, policy, pre, post, eval_result: dict) -> None:
+def save_best(output_dir: Path, policy, pre, post, eval_result: dict, record: dict) -> None:
     def write(tmp: Path) -> None:
-        save_policy(tmp, policy, pre, post)
+        save_policy(tmp, policy, pre, post, record)
         summary = {k: v for k, v in eval_result.items() if k not in ("success", "episode_lengths", "seeds")}
         (tmp / "eval_info.json").write_text(json.dumps(summary, indent=2))
 
@@ -332,6 +356,7 @@ def train(cfg: TrainResidualConfig) -> dict:
     else:
         policy_cfg = cfg.policy
         set_seed(cfg.seed)
+    command = invocation(PROG)
     policy, pre, post = load_policy(policy_cfg)
     if not cfg.resume:  # a fresh run starts from a saved copy of itself (self-contained checkpoints)
         policy.config.pretrained_path = None
@@ -417,9 +442,11 @@ def train(cfg: TrainResidualConfig) -> dict:
                                 "eval/physics_unstable": result["physics_unstable"]})
                 if result["success_rate"] > state["best_success"]:
                     state["best_success"], state["best_iteration"] = result["success_rate"], it + 1
-                    save_best(out, policy, pre, post, {**result, "iteration": it + 1})
+                    state["best_env_steps"] = state["env_steps"]
+                    save_best(out, policy, pre, post, {**result, "iteration": it + 1},
+                              run_record(cfg, state, command))
                     metrics["eval/new_best"] = 1
-            save_last(out, policy, pre, post, optimizers, state)
+            save_last(out, policy, pre, post, optimizers, state, run_record(cfg, state, command))
             metrics["perf/iteration_s"] = time.perf_counter() - t_start
             sink.log(it + 1, metrics)
             logger.info(
@@ -435,7 +462,33 @@ def train(cfg: TrainResidualConfig) -> dict:
     finally:
         bar.close()
         sink.close()
+    if policy.config.push_to_hub:
+        push_best(cfg, policy.config.repo_id, policy.config.private)
     return state
+
+
+def push_best(cfg: TrainResidualConfig, repo_id: str, private: bool | None) -> str:
+    """Evaluate the best checkpoint on held-out episodes (the task's own episode length, without and
+    with perturbations) and push it with its model card; returns the repo URL."""
+    best = checkpoint_dir(cfg.output_dir, "best") / PRETRAINED
+    policy_cfg = PreTrainedConfig.from_pretrained(str(best))
+    policy_cfg.pretrained_path = best
+    evaluations = []
+    if cfg.push_eval_episodes:
+        for perturb, name in ((False, "resip"), (True, "resip_perturbed")):
+            env = dataclasses.replace(cfg.env, episode_length=None, perturb=perturb)
+            logger.info("evaluating %s on %d held-out episodes (seed %d, perturb=%s) for its model card",
+                        best, cfg.push_eval_episodes, cfg.push_eval_seed, perturb)
+            result = evaluate_checkpoint(policy_cfg, env, cfg.push_eval_episodes, cfg.num_envs,
+                                         cfg.push_eval_seed, num_threads=cfg.num_threads)
+            evaluations.append(evaluation_row(result, name))
+    try:
+        return push_resip(best, repo_id, evaluations, private)
+    except Exception as err:  # noqa: BLE001 - network, auth and Hub errors of every kind
+        raise TrainError(
+            f"push to the Hub failed ({type(err).__name__}: {error_line(err)}); the checkpoint is kept in {best}: "
+            f"push it with `lerobot-resip-push --policy.path={best} --policy.repo_id={repo_id}`"
+        ) from err
 
 
 # --------------------------------------------------------------------------------------------------- CLI

@@ -12,6 +12,7 @@ import draccus
 from lerobot.configs import FeatureType, NormalizationMode, PreTrainedConfig
 from lerobot.optim import AdamConfig, DiffuserSchedulerConfig
 from lerobot.policies.diffusion.configuration_diffusion import DiffusionConfig
+from lerobot.configs.train import TRAIN_CONFIG_NAME
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE
 
 from lerobot_resip.envs.tasks import get_task
@@ -56,6 +57,9 @@ class ResipConfig(PreTrainedConfig):
             architecture (`PAPER_BASE_SETTINGS`) is pretrained by behaviour cloning.
         base_config: the base's DiffusionConfig as saved in its config.json. Filled from `base_path`
             automatically (never set it by hand); it is what rebuilds the base from a resip checkpoint.
+        base_dataset_repo_id: the dataset the base was cloned from, read from the base's
+            `train_config.json` (what `lerobot-train` saves) with `base_config`; the model card's
+            `datasets`. None when the base has no training config.
         n_action_steps: base actions executed per sampled chunk (paper: T_a = 8 of T_p = 32).
         base_num_inference_steps: DDIM denoising steps when the base samples a chunk (paper: 4, eta 0).
             The base is trained with DDPM-style noising; it always samples with DDIM here.
@@ -92,6 +96,7 @@ class ResipConfig(PreTrainedConfig):
 
     base_path: str | None = None
     base_config: dict[str, Any] | None = None
+    base_dataset_repo_id: str | None = None
 
     n_action_steps: int = 8
     base_num_inference_steps: int = 4
@@ -142,6 +147,7 @@ class ResipConfig(PreTrainedConfig):
             get_task(self.task_features)  # a one-line error naming the known tasks
         if self.base_config is None and self.base_path is not None:
             self.base_config = read_base_config(self.base_path)
+            self.base_dataset_repo_id = read_base_dataset_repo_id(self.base_path)
         if self.base_config is not None:
             base = self.base_diffusion_config()
             if not self.input_features:
@@ -290,6 +296,17 @@ def resolve_checkpoint_file(path_or_id: str, filename: str) -> Path:
             f"base checkpoint {path_or_id!r} not found: give a local `.../pretrained_model` directory "
             f"or a downloadable Hub model id ({type(e).__name__})"
         ) from None
+
+
+def read_base_dataset_repo_id(base_path: str) -> str | None:
+    """`dataset.repo_id` of the base's `train_config.json` (saved by `lerobot-train`), if it has one."""
+    try:
+        file = resolve_checkpoint_file(str(base_path), TRAIN_CONFIG_NAME)
+    except ValueError:
+        return None
+    with open(file) as f:
+        repo_id = (json.load(f).get("dataset") or {}).get("repo_id")
+    return repo_id if isinstance(repo_id, str) else None
 
 
 def read_base_config(base_path: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import torch
+from huggingface_hub import ModelCard
 from lerobot.policies.diffusion.modeling_diffusion import DiffusionPolicy
 from lerobot.policies.pretrained import PreTrainedPolicy
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE, POLICY_PREPROCESSOR_DEFAULT_NAME
@@ -19,6 +20,7 @@ from safetensors.torch import load_file
 from torch import Tensor, nn
 from torch.distributions import Normal
 
+from lerobot_resip.hub import resip_model_card
 from lerobot_resip.policies.resip.configuration_resip import ResipConfig
 from lerobot_resip.policies.resip.task_features import TaskFeatures
 
@@ -312,6 +314,12 @@ class ResipPolicy(PreTrainedPolicy):
         return self.base.get_optim_params()
 
     # ---- checkpoints ----------------------------------------------------------------------------------
+
+    def generate_model_card(self, dataset_repo_id: str, model_type: str, license: str | None,
+                            tags: list[str] | None, cfg=None, dataset_meta=None) -> ModelCard:
+        """The resip model card, for LeRobot's own push (`lerobot-train --policy.type=resip
+        --policy.push_to_hub=true`); `lerobot-resip-train` and `lerobot-resip-push` add evaluations."""
+        return resip_model_card(self.config, self.config.repo_id, dataset_repo_id=dataset_repo_id)
 
     @classmethod
     def from_pretrained(cls, pretrained_name_or_path: str | Path, **kwargs):
