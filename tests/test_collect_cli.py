@@ -268,9 +268,9 @@ def test_push_to_hub_offline_fails_cleanly_and_keeps_dataset(tmp_path):
 def test_base_presets_train_on_the_insertion(demos, preset):
     """A demo ends on the step the peg is assembled, so its last frames are the insertion. LeRobot's
     diffusion default skips the last 7 frames of every episode as training samples; a base trained so
-    has never been conditioned on a peg inside the mouth (docs/results: it commanded the tool up at
-    every chunk start there). The presets must keep them: every frame, the final one included, is
-    sampled as `lerobot-train` samples."""
+    has never been conditioned on a peg inside the mouth (it commanded the tool up at every chunk
+    start there: docs/results/README.md, row B1). The presets must keep them: every frame, the final
+    one included, is sampled as `lerobot-train` samples."""
     from lerobot.datasets.lerobot_dataset import LeRobotDatasetMetadata
     from lerobot.datasets.sampler import EpisodeAwareSampler
     from lerobot.policies.diffusion.configuration_diffusion import DiffusionConfig

@@ -84,8 +84,8 @@ class ResipConfig(PreTrainedConfig):
             task-space offsets in cm (`task_features.TaskFeatures`): per assembly pair of that task, the
             child part's assembled position minus its position (x, y, z), and the base action's tool
             target minus the tool position (x, y). Near the hole the insertion's correction is then a
-            simple function of the input; with it the README pipeline's PPO lifts its base from 14.1% to
-            32.4% in 80 iterations and 91.4% in 280, where the paper's inputs gave no lift (docs/results).
+            simple function of the input. Measured effect: docs/results/README.md ("What let PPO lift
+            the base").
         task_feature_clip_cm: the task-space offsets are clamped to +-this many cm (10: beyond that, only
             the direction matters to a correction of `action_scale` size).
         normalization_mapping: normalization per feature type; min-max for state, environment state and
