@@ -23,7 +23,6 @@ import time
 import mujoco
 import numpy as np
 
-from lerobot_resip.envs.rotation import rot6d_from_matrix
 from lerobot_resip.envs.scenes import PEG_HALF_LENGTH
 from lerobot_resip.envs.sim import BatchedAssemblySim
 from lerobot_resip.envs.tasks import get_task
@@ -50,20 +49,14 @@ class _TimedBatch:
         return getattr(self._batch, name)
 
 
-def hold_action(sim: BatchedAssemblySim) -> np.ndarray:
-    tcp_pos = sim._site_xpos[:, sim._tcp]
-    tcp_rot = sim._site_xmat[:, sim._tcp].reshape(-1, 3, 3)
-    return np.concatenate([tcp_pos, rot6d_from_matrix(tcp_rot), -np.ones((sim.num_envs, 1))], axis=1)
-
-
 def run_control_steps(sim: BatchedAssemblySim, steps: int) -> None:
-    action = hold_action(sim)
+    action = sim.hold_action()
     for _ in range(steps):
         _, _, terminated, truncated, _ = sim.step(action)
         done = terminated | truncated
         if done.any():
             sim.reset(ids=np.flatnonzero(done))
-            action = hold_action(sim)
+            action = sim.hold_action()
 
 
 def bench_mj_step(model: mujoco.MjModel, steps: int, insert_peg: bool) -> dict:

@@ -4,5 +4,7 @@ Importing the package registers the `furniture` env type (and its gymnasium ids)
 policy type with LeRobot.
 """
 
-from lerobot_resip import envs  # noqa: F401
-from lerobot_resip import policies  # noqa: F401
+from lerobot_resip import (
+    envs,  # noqa: F401
+    policies,  # noqa: F401
+)

@@ -14,7 +14,6 @@ from pathlib import Path
 import huggingface_hub
 import numpy as np
 import pytest
-import torch
 from huggingface_hub import DatasetCard, HfApi, ModelCard
 from resip_fixtures import make_tiny_base
 
@@ -23,7 +22,8 @@ from lerobot_resip.envs.tasks import TASKS
 from lerobot_resip.hub import resip_model_card
 from lerobot_resip.policies.resip import ResipConfig, ResipPolicy
 from lerobot_resip.rl.ppo import PPOConfig
-from lerobot_resip.rl.runtime import MinMaxNormalizer, load_policy, resolve_policy_config
+from lerobot_resip.rl.rollout import PolicyIO
+from lerobot_resip.rl.runtime import load_policy, resolve_policy_config
 from lerobot_resip.scripts.collect import CollectConfig, CollectDatasetConfig, collect
 from lerobot_resip.scripts.train_residual import TrainResidualConfig, train
 
@@ -164,10 +164,9 @@ def test_pushed_repo_runs_by_itself_from_the_cache(trained, tmp_path, monkeypatc
            "environment_state": rng.normal(size=(4, 14)).astype(np.float32)}
     actions = []
     for policy, p, q in ((local, pre, post), (remote, remote_pre, remote_post)):
-        normalizer = MinMaxNormalizer.from_pipelines(p, q)
+        io = PolicyIO(p, q)
         policy.eval()
-        with torch.no_grad():
-            actions.append(normalizer.unnormalize_action(policy.select_action(normalizer.observation(obs))))
+        actions.append(io.env_action(policy.select_action(io.batch(obs))))
     np.testing.assert_array_equal(actions[0], actions[1])
 
     env = {"HF_HUB_CACHE": str(cache)}
@@ -197,7 +196,7 @@ def test_push_an_existing_checkpoint_with_one_command(trained, tmp_path, monkeyp
     evaluation.write_text(json.dumps({**info, "seed": 0, "env": {"task": "peg_in_hole", "perturb": False}}))
     from lerobot_resip.scripts.push import PushConfig, push
 
-    cfg = PushConfig(policy=resolve_policy_config(str(checkpoint), [f"--repo_id=someone/other", "--private=true"]),
+    cfg = PushConfig(policy=resolve_policy_config(str(checkpoint), ["--repo_id=someone/other", "--private=true"]),
                      eval_paths=[evaluation])
     push(cfg)
     assert hub.calls[0] == ("create_repo", {"repo_id": "someone/other", "private": True, "exist_ok": True})

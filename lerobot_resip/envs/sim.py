@@ -128,7 +128,7 @@ class BatchedAssemblySim:
             seeds = np.atleast_1d(seeds)
             if len(seeds) != len(ids):
                 raise ValueError(f"got {len(seeds)} seeds for {len(ids)} environments")
-            for i, s in zip(ids, seeds):
+            for i, s in zip(ids, seeds, strict=True):
                 self._rngs[i] = np.random.default_rng(int(s))
         if len(ids):
             self.batch.reset(ids, keyframe=self._home.id, stage=mujoco.mjtStage.mjSTAGE_NONE)
@@ -273,6 +273,13 @@ class BatchedAssemblySim:
         return success
 
     # ------------------------------------------------------------------ helpers
+    def hold_action(self) -> np.ndarray:
+        """(N, 10) actions that hold every tool where it is, gripper open."""
+        tcp_rot = self._site_xmat[:, self._tcp].reshape(-1, 3, 3)
+        return np.concatenate(
+            [self._site_xpos[:, self._tcp], rot6d_from_matrix(tcp_rot), -np.ones((self.num_envs, 1))], axis=1
+        )
+
     def get_data(self, env: int, data: mujoco.MjData | None = None) -> mujoco.MjData:
         """MjData of one environment (for rendering or inspection)."""
         return self.batch.get_data(env, data)

@@ -37,10 +37,10 @@ from lerobot.envs.configs import EnvConfig
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_IMAGES, OBS_STATE
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
-from lerobot_resip.hub import DATASET_CARD_TEMPLATE, card_template, invocation
-from lerobot_resip.scripts.cli import error_line
 from lerobot_resip.envs.rendering import CAMERAS, CameraRenderer
 from lerobot_resip.envs.sim import ACTION_DIM, STATE_DIM
+from lerobot_resip.hub import DATASET_CARD_TEMPLATE, card_template, invocation
+from lerobot_resip.scripts.cli import error_line
 
 logger = logging.getLogger("lerobot_resip.collect")
 

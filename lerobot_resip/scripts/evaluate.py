@@ -40,16 +40,9 @@ from lerobot_resip.envs.rendering import CameraRenderer
 from lerobot_resip.envs.sim import CONTROL_HZ
 from lerobot_resip.hub import TRAIN_CONFIG_FILE, invocation
 from lerobot_resip.policies.resip.configuration_resip import resolve_checkpoint_file
+from lerobot_resip.rl.rollout import PolicyIO, evaluate
+from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds, load_policy, make_sim, resolve_policy_config
 from lerobot_resip.scripts.cli import error_line
-from lerobot_resip.rl.runtime import (
-    EVAL_SEEDS,
-    MinMaxNormalizer,
-    episode_seeds,
-    evaluate,
-    load_policy,
-    make_sim,
-    resolve_policy_config,
-)
 
 logger = logging.getLogger("lerobot_resip.eval")
 PROG = "lerobot-resip-eval"
@@ -153,7 +146,6 @@ def evaluate_checkpoint(
     result that `lerobot-resip-eval` writes (settings, success rate and interval, per-episode outcomes).
     `videos`: (count, height, width, directory) of front-camera MP4s of the first episodes."""
     policy, pre, post = load_policy(policy_cfg)
-    normalizer = MinMaxNormalizer.from_pipelines(pre, post, policy.config.device)
     sim = make_sim(env, min(num_envs, num_episodes), seed, num_threads)
     seeds = episode_seeds(seed, EVAL_SEEDS, 0, num_episodes)
 
@@ -162,7 +154,7 @@ def evaluate_checkpoint(
     recorder = VideoRecorder(sim, *videos[:3]) if videos and videos[0] else None
     rounds = -(-num_episodes // sim.num_envs)
     with tqdm(total=rounds * sim.max_episode_steps, desc="eval steps", dynamic_ncols=True) as bar:
-        result = evaluate(policy, sim, normalizer, seeds, sampling_seed=seed, deterministic=not sample,
+        result = evaluate(policy, PolicyIO(pre, post), sim, seeds, sampling_seed=seed, deterministic=not sample,
                           progress=lambda: bar.update(1), record=recorder)
     source = source or policy_cfg.pretrained_path or policy_cfg.base_path
     result = {

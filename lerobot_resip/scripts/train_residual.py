@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import draccus
-import numpy as np
 import torch
 from lerobot.configs import PreTrainedConfig, parser
 from lerobot.envs.configs import EnvConfig
@@ -44,19 +43,18 @@ from lerobot.utils.random_utils import load_rng_state, save_rng_state, set_seed
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
 from lerobot_resip.hub import TRAIN_CONFIG_FILE, evaluation_row, invocation, push_resip
-from lerobot_resip.scripts.cli import error_line
-from lerobot_resip.scripts.evaluate import evaluate_checkpoint
 from lerobot_resip.rl.ppo import PPOConfig, compute_gae, make_optimizers, make_schedulers, ppo_update
+from lerobot_resip.rl.rollout import PolicyIO, collect_rollout, evaluate
 from lerobot_resip.rl.runtime import (
     EVAL_SEEDS,
     TRAIN_SEEDS,
-    MinMaxNormalizer,
     episode_seeds,
-    evaluate,
     load_policy,
     make_sim,
     resolve_policy_config,
 )
+from lerobot_resip.scripts.cli import error_line
+from lerobot_resip.scripts.evaluate import evaluate_checkpoint
 
 logger = logging.getLogger("lerobot_resip.train")
 PROG = "lerobot-resip-train"
@@ -217,95 +215,6 @@ def save_best(output_dir: Path, policy, pre, post, eval_result: dict, record: di
     write_atomically(Path(output_dir) / "checkpoints" / "best", write)
 
 
-# ---------------------------------------------------------------------------------------------- rollout
-
-
-@dataclass
-class Rollout:
-    """(T, N, ...) tensors of one episode per env; `valid` masks the steps after an env's episode ended."""
-
-    inputs: torch.Tensor
-    residuals: torch.Tensor
-    logprobs: torch.Tensor
-    values: torch.Tensor
-    rewards: torch.Tensor
-    dones: torch.Tensor
-    valid: torch.Tensor
-    success_rate: float
-    physics_unstable: int
-    nonfinite_actions: int
-    timing: dict
-
-
-@torch.no_grad()
-def collect_rollout(
-    policy, sim, normalizer: MinMaxNormalizer, seeds: np.ndarray, exploration_hold_steps: int = 1
-) -> Rollout:
-    n, horizon, device = sim.num_envs, sim.max_episode_steps, normalizer.device
-    timing = dict.fromkeys(("normalize", "base", "residual", "unnormalize", "sim"), 0.0)
-    obs = sim.reset(seeds=seeds)
-    policy.reset()
-    buf = None
-    done = torch.zeros(n, dtype=torch.bool, device=device)
-    success = np.zeros(n, dtype=bool)
-    unstable = nonfinite = 0
-    steps = 0
-    noise = None
-    for t in range(horizon):
-        t0 = time.perf_counter()
-        batch = normalizer.observation(obs)
-        t1 = time.perf_counter()
-        base = policy.base_action(batch, active=~done)
-        t2 = time.perf_counter()
-        x = policy.residual_input(batch, base)
-        if not torch.isfinite(x).all():
-            x = torch.nan_to_num(x, nan=0.0, posinf=policy.config.obs_clip, neginf=-policy.config.obs_clip)
-        dist = policy.residual_distribution(x)
-        if t % exploration_hold_steps == 0:
-            noise = torch.randn_like(dist.mean)
-        residual = dist.mean + dist.stddev * noise
-        logprob = dist.log_prob(residual).sum(-1)
-        value = policy.value(x)
-        action = policy.combine(base, residual)
-        bad = ~torch.isfinite(action).all(-1)
-        if bad.any():
-            nonfinite += int(bad.sum())
-            action = torch.where(bad[:, None], base, action)
-        t3 = time.perf_counter()
-        env_action = normalizer.unnormalize_action(action)
-        t4 = time.perf_counter()
-        obs, reward, terminated, truncated, info = sim.step(env_action, active=~done.cpu().numpy())
-        t5 = time.perf_counter()
-        if buf is None:
-            in_dim = x.shape[-1]
-            buf = {
-                "inputs": torch.zeros(horizon, n, in_dim, device=device),
-                "residuals": torch.zeros(horizon, n, residual.shape[-1], device=device),
-                **{k: torch.zeros(horizon, n, device=device) for k in ("logprobs", "values", "rewards", "dones", "valid")},
-            }
-        ended = torch.as_tensor(terminated | truncated, device=device)
-        buf["inputs"][t], buf["residuals"][t] = x, residual
-        buf["logprobs"][t], buf["values"][t] = logprob, value
-        buf["rewards"][t] = torch.as_tensor(reward, device=device) * ~done
-        buf["valid"][t] = (~done).float()
-        newly = (ended & ~done).cpu().numpy()
-        success |= newly & info["is_success"]
-        unstable += int((newly & info["physics_unstable"]).sum())
-        done = done | ended
-        buf["dones"][t] = (done | (t == horizon - 1)).float()  # timeouts are terminal
-        for key, dt in zip(timing, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
-            timing[key] += dt
-        steps += 1
-        if done.all():
-            break
-    for key in buf:  # an early end (all envs done) leaves only masked steps behind
-        buf[key] = buf[key][:steps]
-    buf["dones"][-1] = 1.0
-    timing = {f"perf/{k}_ms_per_step": 1000 * v / steps for k, v in timing.items()}
-    return Rollout(**buf, success_rate=float(success.mean()), physics_unstable=unstable,
-                   nonfinite_actions=nonfinite, timing=timing)
-
-
 # ------------------------------------------------------------------------------------------------ train
 
 
@@ -360,8 +269,7 @@ def train(cfg: TrainResidualConfig) -> dict:
     policy, pre, post = load_policy(policy_cfg)
     if not cfg.resume:  # a fresh run starts from a saved copy of itself (self-contained checkpoints)
         policy.config.pretrained_path = None
-    device = torch.device(policy.config.device)
-    normalizer = MinMaxNormalizer.from_pipelines(pre, post, device)
+    io = PolicyIO(pre, post)
 
     optimizers = make_optimizers(policy.residual, policy.critic, cfg.ppo)
     schedulers = make_schedulers(optimizers, cfg.ppo, cfg.num_iterations)  # before loading: adds initial_lr
@@ -391,7 +299,7 @@ def train(cfg: TrainResidualConfig) -> dict:
             it = state["iteration"]
             t_start = time.perf_counter()
             seeds = episode_seeds(cfg.seed, TRAIN_SEEDS, it * cfg.num_envs, cfg.num_envs)
-            ro = collect_rollout(policy, sim, normalizer, seeds, cfg.exploration_hold_steps)
+            ro = collect_rollout(policy, io, sim, seeds, cfg.exploration_hold_steps)
             t_rollout = time.perf_counter() - t_start
 
             adv, ret = compute_gae(ro.rewards, ro.values, ro.dones, cfg.ppo.gamma, cfg.ppo.gae_lambda)
@@ -405,7 +313,7 @@ def train(cfg: TrainResidualConfig) -> dict:
                 logger.error("iteration %d: non-finite weights after the update; restored the previous ones", it)
                 policy.residual.load_state_dict(snapshot[0])
                 policy.critic.load_state_dict(snapshot[1])
-                for o, s in zip(optimizers, snapshot[2]):
+                for o, s in zip(optimizers, snapshot[2], strict=True):
                     o.load_state_dict(s)
                 stats["nonfinite_skipped"] += 1
             if stats["nonfinite_skipped"]:
@@ -436,7 +344,7 @@ def train(cfg: TrainResidualConfig) -> dict:
                 **ro.timing,
             }
             if (it + 1) % cfg.eval_every == 0 or it + 1 == cfg.num_iterations:
-                result = evaluate(policy, sim, normalizer, eval_seeds, sampling_seed=cfg.seed)
+                result = evaluate(policy, io, sim, eval_seeds, sampling_seed=cfg.seed)
                 metrics.update({"eval/success_rate": result["success_rate"],
                                 "eval/mean_episode_length": result["mean_episode_length"],
                                 "eval/physics_unstable": result["physics_unstable"]})

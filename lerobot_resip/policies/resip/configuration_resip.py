@@ -10,9 +10,9 @@ from typing import Any
 
 import draccus
 from lerobot.configs import FeatureType, NormalizationMode, PreTrainedConfig
+from lerobot.configs.train import TRAIN_CONFIG_NAME
 from lerobot.optim import AdamConfig, DiffuserSchedulerConfig
 from lerobot.policies.diffusion.configuration_diffusion import DiffusionConfig
-from lerobot.configs.train import TRAIN_CONFIG_NAME
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE
 
 from lerobot_resip.envs.tasks import get_task
