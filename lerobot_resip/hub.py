@@ -178,12 +178,12 @@ def resip_model_card(
                 for name, ft in {**policy.input_features, **policy.output_features}.items()}
     training = None
     if train:
-        ppo = train.get("ppo") or {}
+        ppo, state = train.get("ppo") or {}, train.get("state") or {}
         training = {
             "Parallel environments": train.get("num_envs"),
             "PPO iterations": train.get("num_iterations"),
-            "Best checkpoint": f"iteration {train['best_iteration']}" if train.get("best_iteration") else "n/a",
-            "Env steps to the best checkpoint": train.get("best_env_steps", "n/a"),
+            "Best checkpoint": f"iteration {state['best_iteration']}" if state.get("best_iteration") else "n/a",
+            "Env steps to the best checkpoint": state.get("best_env_steps", "n/a"),
             "Actor / critic learning rate": f"{ppo.get('actor_lr')} / {ppo.get('critic_lr')}",
             "Minibatches x epochs": f"{ppo.get('num_minibatches')} x {ppo.get('update_epochs')}",
             "Seed": train.get("seed"),
@@ -199,7 +199,7 @@ def resip_model_card(
         "env": {"task": task, "randomness": env.get("randomness", "n/a"),
                 "clearance_mm": env.get("clearance_mm", "n/a"), "episode_length": env.get("episode_length", "n/a")},
         "evaluations": list(evaluations),
-        "train_command": (train or {}).get("command"),
+        "train_command": "\n".join((train or {}).get("commands") or []) or None,
         "training": training,
         "departures": departures_from_paper(policy, train),
     }

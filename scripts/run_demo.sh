@@ -23,8 +23,8 @@
 #   TASK_FEATURES      peg_in_hole   task-space inputs of the residual and the critic (--policy.task_features);
 #                                    none: the paper's inputs only
 #   NUM_ENVS           64            PPO envs (the paper: 1024)
-#   RL_ITERATIONS      120           PPO iterations; raising it continues a finished run (move
-#                                    OUT_ROOT/eval/resip*.json aside to have the new best checkpoint evaluated)
+#   RL_ITERATIONS      120           PPO iterations; raising it continues a finished run (and re-evaluates
+#                                    its best checkpoint if that changed)
 #   RL_EPISODE_LENGTH  120           control steps of a PPO training episode (the evaluations keep the task's 200)
 #   RL_SEED            0             seed of the PPO run (its training and checkpoint-selection episodes, the
 #                                    residual's noise)
@@ -125,8 +125,8 @@ train_base() {
 evaluate() {  # evaluate <name> <checkpoint> [extra args]
     local name="$1" ckpt="$2"
     shift 2
-    if [ -f "$EVAL_DIR/$name.json" ]; then
-        stage "eval $name: $EVAL_DIR/$name.json exists, skipped"
+    if [ "$EVAL_DIR/$name.json" -nt "$ckpt/model.safetensors" ]; then
+        stage "eval $name: $EVAL_DIR/$name.json is newer than its checkpoint, skipped"
         return
     fi
     stage "evaluate $name on $EVAL_EPISODES seeded episodes -> $EVAL_DIR/$name.json"
@@ -136,13 +136,13 @@ evaluate() {  # evaluate <name> <checkpoint> [extra args]
 }
 
 train_residual() {
-    local resume=()
     if [ -d "$RESIP_DIR/checkpoints/last" ] || [ -d "$RESIP_DIR/checkpoints/last.old" ]; then
-        resume=(--resume=true)
-        stage "residual PPO: resume $RESIP_DIR"
-    else
-        stage "residual PPO over the frozen base ($NUM_ENVS envs x $RL_ITERATIONS iterations) -> $RESIP_DIR"
+        # A run resumes with its own saved settings; only its length may grow.
+        stage "residual PPO: resume $RESIP_DIR to $RL_ITERATIONS iterations"
+        lerobot-resip-train --output_dir="$RESIP_DIR" --resume=true --num_iterations="$RL_ITERATIONS"
+        return
     fi
+    stage "residual PPO over the frozen base ($NUM_ENVS envs x $RL_ITERATIONS iterations) -> $RESIP_DIR"
     # Paper PPO settings except, for a 2-core CPU: 64 envs (the paper: 1024), 4 minibatches and actor
     # lr 1e-3 (paper: 1 and 3e-4), i.e. more, smaller updates per env step, which learned faster per
     # wall-clock second; a constant learning rate, so that resuming with a larger --num_iterations
@@ -156,7 +156,7 @@ train_residual() {
     if [ "$TASK_FEATURES" != "none" ]; then
         features=(--policy.task_features="$TASK_FEATURES")
     fi
-    lerobot-resip-train --policy.path="$BASE_CKPT" "${ENV_ARGS[@]}" "${resume[@]}" "${features[@]}" \
+    lerobot-resip-train --policy.path="$BASE_CKPT" "${ENV_ARGS[@]}" "${features[@]}" \
         --env.episode_length="$RL_EPISODE_LENGTH" \
         --policy.base_num_inference_steps="$BASE_DDIM_STEPS" --policy.base_noise_scale="$BASE_NOISE_SCALE" \
         --num_envs="$NUM_ENVS" --num_iterations="$RL_ITERATIONS" --seed="$RL_SEED" \

@@ -3,7 +3,6 @@ episode seeds, and the simulator from an env config (the loops themselves are in
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from lerobot.processor import PolicyProcessorPipeline
 from lerobot_resip.envs.configs import FurnitureEnvConfig
 from lerobot_resip.envs.sim import BatchedAssemblySim
 from lerobot_resip.policies.resip import ResipConfig, ResipPolicy, make_resip_pre_post_processors
-from lerobot_resip.policies.resip.configuration_resip import resolve_checkpoint_file
+from lerobot_resip.policies.resip.configuration_resip import read_json_file, resolve_checkpoint_file
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +27,7 @@ TRAIN_SEEDS, EVAL_SEEDS = 0, 1  # independent seed streams of one run seed
 
 def checkpoint_type(path: str | Path) -> str:
     """The `type` in a LeRobot checkpoint's config.json (e.g. `resip`, `diffusion`)."""
-    with open(resolve_checkpoint_file(str(path), "config.json")) as f:
-        return json.load(f).get("type", "")
+    return read_json_file(resolve_checkpoint_file(str(path), "config.json")).get("type", "")
 
 
 def resolve_policy_config(path: str, overrides: list[str]) -> PreTrainedConfig:

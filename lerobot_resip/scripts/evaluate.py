@@ -39,7 +39,7 @@ from lerobot_resip.envs.configs import FurnitureEnvConfig
 from lerobot_resip.envs.rendering import CameraRenderer
 from lerobot_resip.envs.sim import CONTROL_HZ
 from lerobot_resip.hub import TRAIN_CONFIG_FILE, invocation
-from lerobot_resip.policies.resip.configuration_resip import resolve_checkpoint_file
+from lerobot_resip.policies.resip.configuration_resip import read_json_file, resolve_checkpoint_file
 from lerobot_resip.rl.rollout import PolicyIO, evaluate
 from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds, load_policy, make_sim, resolve_policy_config
 from lerobot_resip.scripts.cli import error_line
@@ -123,10 +123,10 @@ def checkpoint_env(policy: PreTrainedConfig) -> FurnitureEnvConfig:
     if path is None:
         return FurnitureEnvConfig()
     try:
-        with open(resolve_checkpoint_file(str(path), TRAIN_CONFIG_FILE)) as f:
-            env = json.load(f).get("env") or {}
+        file = resolve_checkpoint_file(str(path), TRAIN_CONFIG_FILE)
     except ValueError:
         return FurnitureEnvConfig()
+    env = read_json_file(file).get("env") or {}
     settings = {k: env[k] for k in ("task", "randomness", "clearance_mm") if k in env}
     return FurnitureEnvConfig(**settings)
 

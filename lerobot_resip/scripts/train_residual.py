@@ -8,8 +8,10 @@ Example (a diffusion base from `lerobot-train` becomes the base of a fresh resip
 
 `--policy.path` may also be a resip checkpoint (e.g. `.../checkpoints/best/pretrained_model`) to
 continue from its residual with fresh optimizers; `--policy.type=resip --policy.base_path=...` works
-too. `--resume=true --output_dir=X` (with the same other arguments) continues `X/checkpoints/last`
-exactly: iteration count, optimizer states, RNG states and the best success so far.
+too. `--resume=true --output_dir=X` continues `X/checkpoints/last` exactly, with the run's own saved
+settings: iteration count, optimizer states, RNG states and the best success so far. Flags given with
+it may extend the run (`--num_iterations`) or change how it is watched and pushed; any other flag
+must repeat the run's value.
 
 Each iteration resets every env (seeds derived from --seed and the episode index), rolls out one
 whole episode (an env whose episode ended is no longer simulated), and runs a PPO update on the residual and the critic (settings: `--ppo.*`, paper
@@ -40,9 +42,11 @@ from lerobot.configs import PreTrainedConfig, parser
 from lerobot.envs.configs import EnvConfig
 from lerobot.optim.optimizers import load_optimizer_state, save_optimizer_state
 from lerobot.utils.random_utils import load_rng_state, save_rng_state, set_seed
+from safetensors import SafetensorError
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
 from lerobot_resip.hub import TRAIN_CONFIG_FILE, evaluation_row, invocation, push_resip
+from lerobot_resip.policies.resip.configuration_resip import read_json_file
 from lerobot_resip.rl.ppo import PPOConfig, compute_gae, make_optimizers, make_schedulers, ppo_update
 from lerobot_resip.rl.rollout import PolicyIO, collect_rollout, evaluate
 from lerobot_resip.rl.runtime import (
@@ -187,11 +191,83 @@ def save_policy(directory: Path, policy, pre, post, record: dict) -> None:
     (out / TRAIN_CONFIG_FILE).write_text(json.dumps(record, indent=2))
 
 
-def run_record(cfg: "TrainResidualConfig", state: dict, command: str | None) -> dict:
-    """What a checkpoint keeps of its run: every setting but the policy's (config.json holds those)."""
+# What a checkpoint's run record holds besides the run's settings.
+RECORD_KEYS = ("commands", "state")
+
+
+def run_record(cfg: "TrainResidualConfig", state: dict, commands: list[str]) -> dict:
+    """What a checkpoint keeps of its run: every setting but the policy's (config.json holds those), the
+    commands that started and resumed it, and the training state (iteration, best success)."""
     settings = draccus.encode(cfg)
-    settings.pop("policy", None)
-    return json.loads(json.dumps({**settings, "command": command, **state}, default=str))
+    for key in ("policy", "resume"):
+        settings.pop(key, None)
+    return json.loads(json.dumps({**settings, "commands": commands, "state": state}, default=str))
+
+
+def read_run_record(checkpoint: Path) -> dict | None:
+    """The run record saved in a checkpoint directory (`checkpoints/last`), None for older runs."""
+    file = checkpoint / PRETRAINED / TRAIN_CONFIG_FILE
+    return read_json_file(file) if file.is_file() else None
+
+
+# Settings a resumed run may change: how long it goes on and how it is watched, never what it trains.
+RESUMABLE = ("num_iterations", "eval_every", "num_threads", "torch_threads", "wandb", "push_eval_episodes",
+             "push_eval_seed")
+RESUMABLE_POLICY = ("push_to_hub", "repo_id", "private", "license", "tags")
+NOT_SETTINGS = ("output_dir", "resume", "config_path", "help")
+
+
+def resume_config(args: list[str]) -> TrainResidualConfig:
+    """`--resume=true`: the run's own saved settings (its `checkpoints/last`), with the flags of `args`
+    that a resumed run may change (`RESUMABLE`, and the push options of the policy). Any other flag must
+    repeat the run's value; a different one is a one-line error, as is a run that cannot be resumed."""
+    policy_args = [a for a in args if a.startswith("--policy.")]
+    cli = draccus.parse(TrainResidualConfig, args=[a for a in args if not a.startswith("--policy.")])
+    last = checkpoint_dir(cli.output_dir, "last")
+    if last is None:
+        raise TrainError(f"--resume=true but {cli.output_dir}/checkpoints/last does not exist")
+    record = read_run_record(last)
+    if record is None:  # a run from before run records: its flags must be passed again, as they were
+        logger.warning("%s has no saved settings (%s); using this command's flags", last, TRAIN_CONFIG_FILE)
+        return cli
+    settings = {key: value for key, value in record.items() if key not in RECORD_KEYS}
+    saved = draccus.decode(TrainResidualConfig, settings)
+    given = {arg[2:].split("=")[0] for arg in args if arg.startswith("--") and not arg.startswith("--policy.")}
+    for key in sorted(given):
+        field_name = key.split(".")[0]
+        if field_name in NOT_SETTINGS:
+            continue
+        ours, theirs = _get(cli, key), _get(saved, key)
+        if field_name in RESUMABLE:
+            _set(saved, key, ours)
+        elif ours != theirs:
+            raise TrainError(
+                f"--{key}={ours} differs from the run's {theirs} ({last}); a resumed run keeps its settings: "
+                "drop the flag, or start a new run in another --output_dir"
+            )
+    iteration = record["state"]["iteration"]
+    if saved.num_iterations < iteration:
+        raise TrainError(f"--num_iterations={saved.num_iterations} is below the run's iteration {iteration}")
+    for arg in policy_args:
+        if arg[len("--policy."):].split("=")[0] not in RESUMABLE_POLICY:
+            raise TrainError(f"{arg.split('=')[0]}: a resumed run keeps its policy; only its push options "
+                             f"({', '.join(RESUMABLE_POLICY)}) may be given")
+    saved.policy = PreTrainedConfig.from_pretrained(str(last / PRETRAINED), cli_overrides=policy_args)
+    saved.output_dir, saved.resume = cli.output_dir, True
+    return saved
+
+
+def _get(cfg, dotted: str):
+    for name in dotted.split("."):
+        cfg = getattr(cfg, name)
+    return cfg
+
+
+def _set(cfg, dotted: str, value) -> None:
+    *parents, name = dotted.split(".")
+    for parent in parents:
+        cfg = getattr(cfg, parent)
+    setattr(cfg, name, value)
 
 
 def save_last(output_dir: Path, policy, pre, post, optimizers, state: dict, record: dict) -> None:
@@ -258,15 +334,20 @@ def train(cfg: TrainResidualConfig) -> dict:
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
 
+    commands = [c for c in [invocation(PROG)] if c]
     if cfg.resume:
         last = checkpoint_dir(out, "last")
-        policy_cfg = PreTrainedConfig.from_pretrained(str(last / PRETRAINED))
+        policy_cfg = cfg.policy or PreTrainedConfig.from_pretrained(str(last / PRETRAINED))
         policy_cfg.pretrained_path = last / PRETRAINED
+        previous = read_run_record(last)
+        commands = (previous or {}).get("commands", []) + commands
     else:
         policy_cfg = cfg.policy
         set_seed(cfg.seed)
-    command = invocation(PROG)
-    policy, pre, post = load_policy(policy_cfg)
+    try:
+        policy, pre, post = load_policy(policy_cfg)
+    except ValueError as err:  # an unusable checkpoint: named in one line by the loaders
+        raise TrainError(error_line(err)) from None
     if not cfg.resume:  # a fresh run starts from a saved copy of itself (self-contained checkpoints)
         policy.config.pretrained_path = None
     io = PolicyIO(pre, post)
@@ -276,9 +357,15 @@ def train(cfg: TrainResidualConfig) -> dict:
     state = {"iteration": 0, "best_success": -1.0, "best_iteration": None, "env_steps": 0}
     if cfg.resume:
         training = last / TRAINING_STATE
-        load_optimizer_state({"actor": optimizers[0], "critic": optimizers[1]}, training)
-        state = json.loads((training / "training_state.json").read_text())
-        load_rng_state(training)
+        try:
+            load_optimizer_state({"actor": optimizers[0], "critic": optimizers[1]}, training)
+            state = json.loads((training / "training_state.json").read_text())
+            load_rng_state(training)
+        except (OSError, ValueError, KeyError, SafetensorError) as err:
+            raise TrainError(
+                f"{training} is incomplete or corrupt ({error_line(err)}); resume from a copy of the run, or start "
+                f"a new run from its policy with --policy.path={last / PRETRAINED}"
+            ) from None
         logger.info("resuming %s at iteration %d (best success %.3f)", last, state["iteration"], state["best_success"])
     with warnings.catch_warnings():  # fast-forward: the schedules are functions of the iteration
         warnings.filterwarnings("ignore", message="Detected call of")
@@ -352,9 +439,9 @@ def train(cfg: TrainResidualConfig) -> dict:
                     state["best_success"], state["best_iteration"] = result["success_rate"], it + 1
                     state["best_env_steps"] = state["env_steps"]
                     save_best(out, policy, pre, post, {**result, "iteration": it + 1},
-                              run_record(cfg, state, command))
+                              run_record(cfg, state, commands))
                     metrics["eval/new_best"] = 1
-            save_last(out, policy, pre, post, optimizers, state, run_record(cfg, state, command))
+            save_last(out, policy, pre, post, optimizers, state, run_record(cfg, state, commands))
             metrics["perf/iteration_s"] = time.perf_counter() - t_start
             sink.log(it + 1, metrics)
             logger.info(
@@ -407,6 +494,13 @@ def _parse(cfg: TrainResidualConfig) -> TrainResidualConfig:
     return cfg
 
 
+def _resuming(args: list[str]) -> bool:
+    """Whether the command line asks for `--resume=true` (or `--resume true`)."""
+    values = [arg.split("=", 1)[1] if "=" in arg else (args[i + 1] if i + 1 < len(args) else "")
+              for i, arg in enumerate(args) if arg.split("=", 1)[0] == "--resume"]
+    return bool(values) and values[-1].lower() in ("true", "1", "yes")
+
+
 def main() -> None:
     from lerobot.utils.import_utils import register_third_party_plugins
     from lerobot.utils.utils import init_logging
@@ -414,7 +508,8 @@ def main() -> None:
     init_logging()
     register_third_party_plugins()
     try:
-        cfg = _parse()
+        args = sys.argv[1:]
+        cfg = resume_config(args) if _resuming(args) else _parse()
         validate(cfg)
     except (TrainError, ValueError, draccus.utils.ParsingError) as err:
         print(f"{PROG}: error: {error_line(err)}", file=sys.stderr)

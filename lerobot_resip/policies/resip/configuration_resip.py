@@ -298,21 +298,33 @@ def resolve_checkpoint_file(path_or_id: str, filename: str) -> Path:
         ) from None
 
 
+def read_json_file(file: str | Path) -> dict[str, Any]:
+    """A checkpoint's JSON file; a malformed one is a one-line ValueError that names it."""
+    try:
+        with open(file) as f:
+            content = json.load(f)
+    except json.JSONDecodeError as err:
+        raise ValueError(
+            f"{file} is not valid JSON ({err}); the checkpoint is incomplete or corrupt: re-download or re-train it"
+        ) from None
+    if not isinstance(content, dict):
+        raise ValueError(f"{file} does not hold a JSON object; the checkpoint is corrupt: re-download or re-train it")
+    return content
+
+
 def read_base_dataset_repo_id(base_path: str) -> str | None:
     """`dataset.repo_id` of the base's `train_config.json` (saved by `lerobot-train`), if it has one."""
     try:
         file = resolve_checkpoint_file(str(base_path), TRAIN_CONFIG_NAME)
     except ValueError:
         return None
-    with open(file) as f:
-        repo_id = (json.load(f).get("dataset") or {}).get("repo_id")
+    repo_id = (read_json_file(file).get("dataset") or {}).get("repo_id")
     return repo_id if isinstance(repo_id, str) else None
 
 
 def read_base_config(base_path: str) -> dict[str, Any]:
     """The base checkpoint's config.json as a dict (what `ResipConfig.base_config` holds)."""
-    with open(resolve_checkpoint_file(str(base_path), "config.json")) as f:
-        settings = json.load(f)
+    settings = read_json_file(resolve_checkpoint_file(str(base_path), "config.json"))
     if settings.get("type") != "diffusion":
         raise ValueError(
             f"the resip base must be a `diffusion` checkpoint, but {base_path} is a {settings.get('type')!r}"

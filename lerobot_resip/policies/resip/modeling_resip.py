@@ -17,6 +17,7 @@ from huggingface_hub import ModelCard
 from lerobot.policies.diffusion.modeling_diffusion import DiffusionPolicy
 from lerobot.policies.pretrained import PreTrainedPolicy
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE, POLICY_PREPROCESSOR_DEFAULT_NAME
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 from torch import Tensor, nn
 from torch.distributions import Normal
@@ -386,8 +387,15 @@ class ResipPolicy(PreTrainedPolicy):
 
     @classmethod
     def _load_as_safetensor(cls, model, model_file: str, map_location: str, strict: bool):
-        """Strict load that names the first mismatch in a one-line ValueError."""
-        state = load_file(model_file)
+        """Strict load that names the first mismatch, or a file that cannot be read, in a one-line ValueError."""
+        try:
+            state = load_file(model_file)
+        except (SafetensorError, OSError) as err:
+            raise ValueError(
+                f"{model_file} cannot be read ({(str(err).strip() or type(err).__name__).splitlines()[0]}): "
+                "the checkpoint is incomplete or corrupt; "
+                "re-download it or re-train"
+            ) from None
         expected = model.state_dict()
         for key, tensor in expected.items():
             if key not in state:
