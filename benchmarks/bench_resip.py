@@ -114,14 +114,14 @@ def bench_replay(num_envs: int, steps: int, recorder: StepRecorder, seeds: np.nd
 
 def bench_full_loop(
     base_path: str, num_envs: int, steps: int, iterations: int, overrides: list[str] = (),
-    ppo_overrides: list[str] = (),
+    ppo_overrides: list[str] = (), device: str = "cpu",
 ) -> tuple[dict, StepRecorder, np.ndarray]:
     """The measurements, and the recorder and seeds of the last rollout (for `bench_replay`).
     `overrides` / `ppo_overrides`: `field=value` ResipConfig / PPOConfig settings, parsed as
     `--policy.field=value` / `--ppo.field=value` would be."""
     try:
         cfg = draccus.parse(
-            ResipConfig, args=[f"--base_path={base_path}", "--device=cpu", "--push_to_hub=false",
+            ResipConfig, args=[f"--base_path={base_path}", f"--device={device}", "--push_to_hub=false",
                                *(f"--{item}" for item in overrides)]
         )
         ppo = draccus.parse(PPOConfig, args=[f"--{item}" for item in ppo_overrides])
@@ -199,9 +199,12 @@ def bench_full_loop(
 def bench_base_chunk(policy, io: PolicyIO, sim, repeats: int = 10) -> float:
     batch = io.batch(sim.reset())
     sample_base_chunk(policy.base, batch, policy.config.base_num_inference_steps)  # warm-up
+    synchronize = torch.cuda.synchronize if batch["observation.state"].is_cuda else (lambda: None)
+    synchronize()
     start = time.perf_counter()
     for _ in range(repeats):
         sample_base_chunk(policy.base, batch, policy.config.base_num_inference_steps)
+    synchronize()
     return 1000 * (time.perf_counter() - start) / repeats
 
 
@@ -212,7 +215,9 @@ def main() -> None:
     parser.add_argument("--num_envs", type=int, default=64)
     parser.add_argument("--steps", type=int, default=100, help="control steps per episode (both loops)")
     parser.add_argument("--iterations", type=int, default=2, help="timed PPO iterations (after one warm-up)")
-    parser.add_argument("--torch_threads", type=int, default=1)
+    parser.add_argument("--torch_threads", type=int, default=0,
+                        help="torch threads (0: torch's default, all cores, as lerobot-resip-train uses)")
+    parser.add_argument("--device", default="cpu", help="where the policy and PPO run (cpu, cuda); physics: CPU")
     parser.add_argument("--policy_overrides", nargs="*", default=[], metavar="FIELD=VALUE",
                         help="ResipConfig fields of the benchmarked resip, e.g. base_num_inference_steps=16")
     parser.add_argument("--ppo_overrides", nargs="*", default=[], metavar="FIELD=VALUE",
@@ -221,17 +226,19 @@ def main() -> None:
     if not (Path(args.base_path) / "config.json").is_file():
         sys.exit(f"bench_resip: error: no diffusion checkpoint at {args.base_path}; run scripts/run_demo.sh "
                  "first or pass --base_path=<.../pretrained_model>")
-    torch.set_num_threads(args.torch_threads)
+    if args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
 
     bare = bench_bare(args.num_envs, args.steps)
     full, recorder, seeds = bench_full_loop(
-        args.base_path, args.num_envs, args.steps, args.iterations, args.policy_overrides, args.ppo_overrides
+        args.base_path, args.num_envs, args.steps, args.iterations, args.policy_overrides, args.ppo_overrides,
+        args.device,
     )
     replay_result = bench_replay(args.num_envs, args.steps, recorder, seeds)
     result = {
         "task": TASK,
         "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
-                    "torch_threads": args.torch_threads},
+                    "torch_threads": torch.get_num_threads(), "device": args.device},
         "num_envs": args.num_envs,
         "episode_steps": args.steps,
         "base_path": args.base_path,

@@ -16,7 +16,9 @@
 #   FRESH              0             1: delete OUT_ROOT first, start over
 #   OUT_ROOT           outputs/demo  where everything goes
 #   NUM_EPISODES       50            scripted-expert demos to collect
-#   BASE_STEPS         3000          lerobot-train steps of each of the two base stages
+#   BASE_STEPS         3000          lerobot-train steps of the base (the small preset, lr 3e-3)
+#   BASE_FINETUNE_STEPS 0            steps of a second base stage at lr 1e-3 from the first one's weights
+#                                    (0: none; 3000 reproduces the results dated before 2026-12-03 14:00)
 #   BASE_DDIM_STEPS    4             DDIM steps of every base sample, in the evaluations and in PPO (the paper's 4)
 #   BASE_NOISE_SCALE   0             scale of the noise every base chunk is denoised from (the paper: 1;
 #                                    0: a deterministic base, in its own evaluations and under ResiP alike)
@@ -46,6 +48,7 @@ TASK="peg_in_hole"
 RANDOMNESS="low"
 NUM_EPISODES="${NUM_EPISODES:-50}"
 BASE_STEPS="${BASE_STEPS:-3000}"
+BASE_FINETUNE_STEPS="${BASE_FINETUNE_STEPS:-0}"
 NUM_ENVS="${NUM_ENVS:-64}"
 RL_ITERATIONS="${RL_ITERATIONS:-120}"
 RL_EPISODE_LENGTH="${RL_EPISODE_LENGTH:-120}"
@@ -60,7 +63,10 @@ TASK_FEATURES="${TASK_FEATURES:-$TASK}"
 DATASET_REPO_ID="local/${TASK}_demos"
 DATASET_ROOT="$OUT_ROOT/dataset"
 BASE_DIR="$OUT_ROOT/base"
-BASE_CKPT="$BASE_DIR/stage2/checkpoints/last/pretrained_model"
+BASE_CKPT="$BASE_DIR/stage1/checkpoints/last/pretrained_model"
+if [ "$BASE_FINETUNE_STEPS" -gt 0 ]; then
+    BASE_CKPT="$BASE_DIR/stage2/checkpoints/last/pretrained_model"
+fi
 RESIP_DIR="$OUT_ROOT/resip"
 RESIP_CKPT="$RESIP_DIR/checkpoints/best/pretrained_model"
 EVAL_DIR="$OUT_ROOT/eval"
@@ -114,12 +120,14 @@ lerobot_train() {  # lerobot_train <output_dir> <steps> <args...>: fresh, resume
 }
 
 train_base() {
-    # Two cosine cycles: the small preset at lr 3e-3, then the same number of steps fine-tuning its
-    # weights at lr 1e-3 (more stages clone a little better, slowly: docs/results/README.md, row B3).
+    # One cosine cycle of the small preset at lr 3e-3; optionally a second one fine-tuning its weights
+    # at lr 1e-3, which clones a little better for twice the time (docs/results/README.md, B3 and T7).
     lerobot_train "$BASE_DIR/stage1" "$BASE_STEPS" --config_path=policies/peg_in_hole_diffusion_small.json
-    lerobot_train "$BASE_DIR/stage2" "$BASE_STEPS" \
-        --policy.path="$BASE_DIR/stage1/checkpoints/last/pretrained_model" --policy.optimizer_lr=0.001 \
-        --policy.push_to_hub=false --batch_size=64 --log_freq=100 --wandb.enable=false
+    if [ "$BASE_FINETUNE_STEPS" -gt 0 ]; then
+        lerobot_train "$BASE_DIR/stage2" "$BASE_FINETUNE_STEPS" \
+            --policy.path="$BASE_DIR/stage1/checkpoints/last/pretrained_model" --policy.optimizer_lr=0.001 \
+            --policy.push_to_hub=false --batch_size=64 --log_freq=100 --wandb.enable=false
+    fi
 }
 
 evaluate() {  # evaluate <name> <checkpoint> [extra args]

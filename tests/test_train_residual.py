@@ -16,7 +16,7 @@ from safetensors.torch import load_file
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
 from lerobot_resip.policies.resip import ResipConfig, ResipPolicy
-from lerobot_resip.rl.ppo import PPOConfig
+from lerobot_resip.rl.ppo import PPOConfig, compute_gae, make_optimizers, ppo_update
 from lerobot_resip.rl.rollout import PolicyIO, collect_rollout, wilson_interval
 from lerobot_resip.rl.runtime import episode_seeds, load_policy, make_sim
 from lerobot_resip.scripts.evaluate import EvalResidualConfig, run
@@ -44,6 +44,27 @@ def train_cfg(base: Path, out: Path, iterations: int, resume: bool = False) -> T
         resume=resume,
         num_threads=1,
     )
+
+
+DEVICES = ["cpu", *(["cuda"] if torch.cuda.is_available() else [])]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_rollout_and_update_are_device_generic(base, device):
+    """The policy, the rollout's tensors and PPO live on the policy's device (`--policy.device`); only the
+    physics runs on CPU threads. On a machine without a GPU this runs the same code on the CPU."""
+    policy, pre, post = load_policy(ResipConfig(base_path=str(base), device=device, push_to_hub=False,
+                                                task_features="peg_in_hole"))
+    sim = make_sim(FurnitureEnvConfig(episode_length=4), 2, seed=0, num_threads=1)
+    ro = collect_rollout(policy, PolicyIO(pre, post), sim, np.arange(2))
+    for tensor in (ro.inputs, ro.residuals, ro.logprobs, ro.values, ro.rewards, ro.dones, ro.valid):
+        assert tensor.device.type == device
+    optimizers = make_optimizers(policy.residual, policy.critic, PPOConfig(update_epochs=1))
+    adv, ret = compute_gae(ro.rewards, ro.values, ro.dones, 0.99, 0.95)
+    m = ro.valid.bool()
+    stats = ppo_update(policy.residual_distribution, policy.value, ro.inputs[m], ro.residuals[m], ro.logprobs[m],
+                       adv[m], ret[m], ro.values[m], optimizers, PPOConfig(update_epochs=1))
+    assert stats["updates"] == 1 and next(policy.residual.parameters()).device.type == device
 
 
 def test_wilson_interval_and_seeds():
