@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from lerobot_resip.envs.expert import ScriptedExpert
+from lerobot_resip.envs.expert import make_expert
 from lerobot_resip.envs.sim import BatchedAssemblySim
 
 
@@ -24,7 +24,7 @@ def run(task: str, randomness: str, clearance_mm: float, episodes: int, num_envs
     for chunk in np.array_split(seeds, int(np.ceil(episodes / num_envs))):
         n = len(chunk)
         sim = BatchedAssemblySim(task, n, randomness=randomness, clearance=clearance_mm / 1000)
-        expert = ScriptedExpert(task, n, seed=int(chunk[0]))
+        expert = make_expert(task, n, seed=int(chunk[0]))
         obs = sim.reset(seeds=chunk)
         done = np.zeros(n, dtype=bool)
         success = np.zeros(n, dtype=bool)

@@ -1,4 +1,6 @@
-"""Scripted expert for peg_in_hole: a waypoint planner on privileged state, batched over envs.
+"""Scripted experts, one per task (`make_expert`); here the peg_in_hole one.
+
+peg_in_hole's expert is a waypoint planner on privileged state, batched over envs.
 
 It reads only the observation (tool pose, gripper opening, part poses) and plans per env:
 approach over the peg, descend, grasp, lift, carry over the hole, align, insert; with
@@ -12,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from lerobot_resip.envs.rotation import matrix_from_rot6d, quat_to_matrix, rot6d_from_matrix, wrap_angle, yaw_of
+from lerobot_resip.envs.expert_one_leg import OneLegExpert
 from lerobot_resip.envs.scenes import HOLE_DEPTH, PEG_HALF_LENGTH
 
 APPROACH, DESCEND, CLOSE, LIFT, CARRY, ALIGN, INSERT, RELEASE = range(8)
@@ -27,12 +30,10 @@ ALIGN_TOLERANCE = 0.0015  # m, peg-hole offset per axis that the mouth chamfer s
 INSERT_LEAD = 0.01
 
 
-class ScriptedExpert:
+class PegInHoleExpert:
     """Batched peg_in_hole expert. `act(obs)` -> (N, 10) absolute tool-pose actions."""
 
-    def __init__(self, task: str, num_envs: int, seed: int | None = None, noise: float = 1.0):
-        if task != "peg_in_hole":
-            raise ValueError(f"no scripted expert for task {task!r}; available: peg_in_hole")
+    def __init__(self, num_envs: int, seed: int | None = None, noise: float = 1.0):
         self.num_envs = num_envs
         self.noise = noise
         self.rng = np.random.default_rng(seed)
@@ -153,3 +154,14 @@ class ScriptedExpert:
     def _goto(self, env: int, phase: int) -> None:
         self.phase[env] = phase
         self.timer[env] = 0
+
+
+# Scripted expert of each task: a class taking (num_envs, seed, noise), with reset(ids) and act(obs).
+EXPERTS = {"peg_in_hole": PegInHoleExpert, "one_leg": OneLegExpert}
+
+
+def make_expert(task: str, num_envs: int, seed: int | None = None, noise: float = 1.0):
+    """The scripted expert of `task` for `num_envs` environments; `noise` scales its randomness."""
+    if task not in EXPERTS:
+        raise ValueError(f"no scripted expert for task {task!r}; available: {', '.join(sorted(EXPERTS))}")
+    return EXPERTS[task](num_envs, seed=seed, noise=noise)

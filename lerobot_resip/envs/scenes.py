@@ -124,7 +124,7 @@ class ScrewThread:
     simulator engages the child (`lerobot_resip.envs.threads.ThreadEngagement`: the lock is
     released and the child welded to the follower) only when, between two control steps during
     which it rested on the crest (within `depth_tolerance`), upright (within `max_tilt`) and on
-    the hole's axis (within the task's clearance), it turned clockwise seen from above past the
+    the hole's axis (its thread's end within the task's clearance), it turned clockwise seen from above past the
     thread's start (ending less than `start_window` past it). From then on it can only travel
     along the helix; turned back out past the start it is released.
     """
@@ -133,6 +133,7 @@ class ScrewThread:
     parent: str
     holes: tuple[str, ...]  # follower body names, one per threaded hole of `parent`
     seats: tuple[tuple[float, float, float], ...]  # child frame when seated, in the parent frame, m
+    tip: float  # m, from the child's frame to its thread's end, along the child's -z
     lead: float  # m per turn
     turns: float  # turns from the thread's start to seated
     rest_gap: float = 0.0005  # m, crest below the end of a stud engaged at the thread's start
@@ -155,6 +156,7 @@ ONE_LEG_THREAD = ScrewThread(
     parent="square_table_top",
     holes=("hole0", "hole1", "hole2", "hole3"),
     seats=tuple((sx * HOLE_OFFSET, sy * HOLE_OFFSET, SEAT_HEIGHT) for sx, sy in ((1, 1), (-1, 1), (-1, -1), (1, -1))),
+    tip=LEG_HALF_LENGTH,
     lead=0.0093,  # m, FurnitureBench's leg thread (estimated from its mesh: 9.3-9.4 mm)
     turns=2.25,  # the mesh's 2-2.5 turns from engagement to seated
 )

@@ -300,7 +300,8 @@ class BatchedAssemblySim:
             child_rot = quat_to_matrix(self._xquat[:, child])
             rel_pos = np.einsum("nji,nj->ni", parent_rot, self._xpos[:, child] - self._xpos[:, parent])
             rel_rot = np.swapaxes(parent_rot, 1, 2) @ child_rot
-            pos_ok = (np.abs(rel_pos - np.asarray(pair.relative_pos)) <= pair.pos_tolerance).all(axis=1)
+            # At any of the pair's assembled positions (K of them, most pairs one).
+            pos_ok = (np.abs(rel_pos[:, None] - pair.positions[None]) <= pair.pos_tolerance).all(axis=2).any(axis=1)
             # diag(rel_rot @ S^T) = row-wise cosines against each symmetric assembled rotation.
             cosines = np.einsum("nij,sij->nsi", rel_rot, pair.symmetries)
             rot_ok = (cosines >= pair.rot_cosine).all(axis=2).any(axis=1)

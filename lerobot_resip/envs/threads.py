@@ -73,9 +73,11 @@ class ThreadEngagement:
         child_rot = quat_to_matrix(self._xquat[ids, self._child])
         rel_pos = np.einsum("nji,nj->ni", parent_rot, self._xpos[ids, self._child] - self._xpos[ids, self._parent])
         rel_rot = np.swapaxes(parent_rot, 1, 2) @ child_rot
-        offset = rel_pos[:, None, :] - self._seats[None]  # (n, H, 3)
+        offset = rel_pos[:, None, :] - self._seats[None]  # (n, H, 3) child frame from its seats
+        # The thread's end from the hole axis (the child's frame is far up a tilted child).
+        end = offset[..., :2] - t.tip * rel_rot[:, None, :2, 2]
         on_crest = (
-            (np.linalg.norm(offset[..., :2], axis=2) <= self.max_offset)
+            (np.linalg.norm(end, axis=2) <= self.max_offset)
             & (np.abs(offset[..., 2] - self._rest_height) <= t.depth_tolerance)
             & (rel_rot[:, 2, 2] >= self._cos_tilt)[:, None]
         )  # (n, H): at most one hole per environment
