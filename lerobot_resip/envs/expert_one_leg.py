@@ -40,6 +40,7 @@ PAD_HALF_DEPTH = 0.012  # m, half the closed pads' extent along a push
 PUSH_SQUEEZE = 0.003  # m, how far past the wall the pads are commanded, to seat the top
 FIXTURE_INNER_X = 0.01  # m, front bar's inner face behind the fixture frame
 FIXTURE_INNER_Y = 0.165  # m, side bars' inner faces beside the fixture frame
+CONTACT_SPEED = 0.01  # m per step, fingers coming down among the parts
 CARRY_HEIGHT = 0.17  # m, tool height while reorienting and carrying the leg
 HOLE_PREFERENCE = np.array([0.50, 0.0])  # m, the robot screws into the hole nearest this point
 REST_HEIGHT = ONE_LEG_THREAD.start_angle * ONE_LEG_THREAD.travel_per_radian - ONE_LEG_THREAD.rest_gap
@@ -47,7 +48,11 @@ ALIGN_TOLERANCE = 0.0002  # m, stud offset from the hole axis before lowering (b
 REST_TOLERANCE = 0.001  # m, leg height above its resting pose that counts as resting
 GRASP_LOST = 0.025  # m, leg further than this from where the grasp holds it: lost
 UPRIGHT_COS = np.cos(np.deg2rad(15))  # a leg tilted more than this has fallen over
-SCREW_YAW = np.deg2rad(45)  # tool yaw the screwing grasps are centred on (joint 7 mid-range)
+# Tool yaw the screwing grasps are centred on: the turns then keep joint 7 (which turns
+# clockwise as its angle grows, 0.785 rad at yaw 0) within about +-1.8 rad.
+SCREW_YAW = np.deg2rad(100)
+RETURN_STEP = 1.0  # rad, how far ahead of the tool the turn back is commanded
+RETURN_SLACK = np.deg2rad(20)  # rad, a grasp yaw this far clockwise of the tool is not a full turn away
 
 
 def _rot_z(yaw: float) -> np.ndarray:
@@ -85,7 +90,7 @@ class OneLegExpert:
         self.speed[ids] = 0.03 * (1 + 0.25 * self.noise * self.rng.uniform(-1, 1, n))
         self.grasp_along[ids] = 0.022 + 0.004 * self.noise * self.rng.uniform(-1, 1, n)
         self.hover[ids] = 0.05 + 0.015 * self.noise * self.rng.uniform(-1, 1, n)
-        self.turn[ids] = np.deg2rad(95 + 5 * self.noise * self.rng.uniform(-1, 1, n))
+        self.turn[ids] = np.deg2rad(115 + 5 * self.noise * self.rng.uniform(-1, 1, n))
 
     # ------------------------------------------------------------------ planning
     def act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
@@ -227,15 +232,21 @@ class OneLegExpert:
                 if phase in (SCREW_ABOVE, SCREW_DOWN):
                     # Fingers on two faces of the leg, the tool's yaw nearest the middle of its range.
                     yaw = SCREW_YAW + wrap_angle(leg_yaw - SCREW_YAW, QUARTER)
-                    self.rot[env] = _rot_z(yaw) @ DOWN
                     self.yaw_goal[env] = yaw - self.turn[env]
+                    if phase == SCREW_DOWN:
+                        # Back from a turn: counter-clockwise (the way the turn came), at most
+                        # RETURN_STEP ahead, so that the arm never takes the short way round.
+                        tool_yaw = np.arctan2(tcp_rot[env, 1, 0], tcp_rot[env, 0, 0])
+                        ahead = (yaw - tool_yaw + RETURN_SLACK) % (2 * np.pi) - RETURN_SLACK
+                        yaw = tool_yaw + min(ahead, RETURN_STEP)
+                    self.rot[env] = _rot_z(yaw) @ DOWN
                 if phase == SCREW_ABOVE:
                     goal[env] = [*grasp[:2], max(grasp[2] + self.hover[env], tcp[env, 2])]
                     if reached(0.01) and rot_reached(0.05):
                         self._goto(env, SCREW_DOWN)
                 elif phase == SCREW_DOWN:
                     goal[env] = grasp
-                    if reached(0.001) and rot_reached(0.03):
+                    if reached(0.0015) and rot_reached(0.03):
                         self._goto(env, SCREW_CLOSE)
                 elif phase == SCREW_CLOSE:
                     goal[env] = grasp
@@ -260,7 +271,10 @@ class OneLegExpert:
                     self._goto(env, SCREW_ABOVE if upright[env] else LEG_ABOVE)
 
         step = goal - tcp
-        step *= np.minimum(1.0, self.speed / np.maximum(np.linalg.norm(step, axis=1), 1e-9))[:, None]
+        # Slow where the fingers come down among the parts: a pad landing fast on a light
+        # distractor leg sets it spinning.
+        speed = np.where(np.isin(self.phase, (LEG_DOWN, SCREW_DOWN)), np.minimum(self.speed, CONTACT_SPEED), self.speed)
+        step *= np.minimum(1.0, speed / np.maximum(np.linalg.norm(step, axis=1), 1e-9))[:, None]
         free_space = np.isin(self.phase, (PUSH_X_ABOVE, RAISE_X, PUSH_Y_ABOVE, RAISE_Y, LEG_ABOVE, LEG_LIFT, SCREW_ABOVE))
         jitter = self.rng.normal(0, 0.001 * self.noise, (self.num_envs, 3)) * free_space[:, None]
         target = tcp + step + jitter
