@@ -2,7 +2,7 @@
 
 import pytest
 
-from lerobot_resip.envs.expert import ScriptedExpert
+from lerobot_resip.envs.expert import make_expert
 from benchmarks.expert_success import run
 
 
@@ -14,4 +14,4 @@ def test_expert_succeeds_on_seeded_episodes(randomness):
 
 def test_expert_rejects_unknown_task():
     with pytest.raises(ValueError, match="no scripted expert"):
-        ScriptedExpert("one_leg", 1)
+        make_expert("no_such_task", 1)

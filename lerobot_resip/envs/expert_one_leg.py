@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from lerobot_resip.envs.rotation import matrix_from_rot6d, quat_to_matrix, rot6d_from_matrix, wrap_angle
+from lerobot_resip.envs import scenes
 from lerobot_resip.envs.scenes import LEG_HALF_LENGTH, ONE_LEG_THREAD, TOP_HALF_WIDTH
 
 (
@@ -38,6 +39,8 @@ QUARTER = np.pi / 2
 PUSH_HEIGHT = 0.016  # m, tool height while pushing the top (pads just above the table)
 PAD_HALF_DEPTH = 0.012  # m, half the closed pads' extent along a push
 PUSH_SQUEEZE = 0.003  # m, how far past the wall the pads are commanded, to seat the top
+DRAG_INSET = 0.02  # m, inside the top's edge where the pads press to drag it
+DRAG_HEIGHT = 2 * scenes.TOP_HALF_THICKNESS + 0.011  # m, tool height pressing the pads 2 mm into the top
 FIXTURE_INNER_X = 0.01  # m, front bar's inner face behind the fixture frame
 FIXTURE_INNER_Y = 0.165  # m, side bars' inner faces beside the fixture frame
 CONTACT_SPEED = 0.01  # m per step, fingers coming down among the parts
@@ -77,6 +80,8 @@ class OneLegExpert:
         self.rot = np.tile(DOWN, (num_envs, 1, 1))  # tool orientation target
         self.yaw_goal = np.zeros(num_envs)
         self.in_hand = np.zeros((num_envs, 3))  # leg frame in the tool frame, m, when grasped
+        self.push_offset = np.zeros(num_envs)  # m, pads from the top's centre along y while pushing
+        self.push_height = np.zeros(num_envs)  # m, tool height while pushing along y
         self.reset()
 
     def reset(self, ids=None) -> None:
@@ -145,19 +150,26 @@ class OneLegExpert:
                     self._goto(env, PUSH_Y_ABOVE if phase == RAISE_X else LEG_ABOVE)
             elif phase in (PUSH_Y_ABOVE, PUSH_Y_DOWN, PUSH_Y):
                 close[env] = True
-                start_y = top[env, 1] - extent[env] - PAD_HALF_DEPTH - 0.015
                 if phase == PUSH_Y_ABOVE:
-                    goal[env] = [top[env, 0], start_y, PUSH_HEIGHT + self.hover[env]]
+                    # Against the top's -y edge; where the top lies against the right bar (no room
+                    # for the fingers), pressing on its surface near that edge and dragging it.
+                    room = top[env, 1] - extent[env] - (fixture[env, 1] - FIXTURE_INNER_Y)
+                    edge = room > 2 * PAD_HALF_DEPTH + 0.01
+                    self.push_offset[env] = -extent[env] - PAD_HALF_DEPTH - 0.015 if edge else -extent[env] + DRAG_INSET
+                    self.push_height[env] = PUSH_HEIGHT if edge else DRAG_HEIGHT
+                start_y = top[env, 1] + self.push_offset[env]
+                if phase == PUSH_Y_ABOVE:
+                    goal[env] = [top[env, 0], start_y, PUSH_HEIGHT + self.hover[env] + 0.02]
                     if reached(0.01):
                         self._goto(env, PUSH_Y_DOWN)
                 elif phase == PUSH_Y_DOWN:
-                    goal[env] = [top[env, 0], start_y, PUSH_HEIGHT]
+                    goal[env] = [top[env, 0], start_y, self.push_height[env]]
                     if reached(0.004):
                         self._goto(env, PUSH_Y)
                 else:
                     wall = fixture[env, 1] + FIXTURE_INNER_Y
-                    end_y = wall - 2 * TOP_HALF_WIDTH - PAD_HALF_DEPTH + PUSH_SQUEEZE
-                    goal[env] = [top[env, 0], end_y, PUSH_HEIGHT]
+                    end_y = wall - TOP_HALF_WIDTH + self.push_offset[env] + extent[env] - TOP_HALF_WIDTH + PUSH_SQUEEZE
+                    goal[env] = [top[env, 0], end_y, self.push_height[env]]
                     if reached(0.004) or self.timer[env] > 40:
                         self._goto(env, RAISE_Y)
                         self.hole[env] = int(np.argmin(np.linalg.norm(holes[env, :, :2] - HOLE_PREFERENCE, axis=1)))
@@ -254,9 +266,9 @@ class OneLegExpert:
                     if self.timer[env] >= 3:
                         self._goto(env, SCREW_TURN)
                 elif phase == SCREW_TURN:
-                    # Turn about the leg's axis, pressing it gently down its thread.
+                    # Turn about the leg's axis, letting the thread take it down.
                     self.rot[env] = _rot_z(self.yaw_goal[env]) @ DOWN
-                    goal[env] = [*grasp[:2], grasp[2] - 0.002]
+                    goal[env] = grasp
                     close[env] = True
                     if rot_reached(0.05) or self.timer[env] > 15:
                         self._goto(env, SCREW_OPEN)
