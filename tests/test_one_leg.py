@@ -282,3 +282,46 @@ def test_bore_is_wider_than_the_stud_by_the_clearance():
     assert model.geom("top_plate_0").size[0] == pytest.approx(TOP_HALF_WIDTH)
     with pytest.raises(ValueError, match="clearance"):
         get_task(TASK).build_model(0.01)
+
+
+# ---------------------------------------------------------------------------- CLIs
+
+
+@pytest.mark.slow
+def test_collect_train_eval_through_the_clis(tmp_path):
+    """A collected one_leg demo trains a diffusion policy for two steps through `lerobot-train`,
+    and `lerobot-eval` runs an episode of it through the real CLI."""
+    import json
+
+    from lerobot.datasets.lerobot_dataset import LeRobotDataset
+    from test_collect_cli import ok, run_cli
+
+    demos, repo_id = tmp_path / "demos", "local/one_leg_test"
+    ok(run_cli("lerobot-resip-collect", "--env.type=furniture", f"--env.task={TASK}", "--num_episodes=1",
+               "--num_envs=1", "--seed=0", f"--dataset.root={demos}", f"--dataset.repo_id={repo_id}"))
+    ds = LeRobotDataset(repo_id, root=demos)
+    assert ds.num_episodes == 1 and ds.features["observation.environment_state"]["shape"] == (42,)
+    assert ds.features["observation.environment_state"]["names"][-7:-4] == ["fixture_pos_x", "fixture_pos_y", "fixture_pos_z"]
+    last = ds[ds.num_frames - 1]["observation.environment_state"].numpy().reshape(6, 7)
+    top_rot = quat_to_matrix(last[0, 3:].astype(float))
+    rel = top_rot.T @ (last[4, :3] - last[0, :3])
+    seated = min(np.abs(rel - np.array(seat)).max() for seat in THREAD.seats)
+    assert seated < 0.005, "the demo ends with the leg (nearly) seated"
+
+    out = tmp_path / "train"
+    ok(run_cli("lerobot-train", "--policy.type=diffusion", f"--dataset.repo_id={repo_id}", f"--dataset.root={demos}",
+               "--steps=2", "--batch_size=4", "--num_workers=0", "--save_freq=2", "--log_freq=1",
+               "--wandb.enable=false", "--policy.push_to_hub=false", "--policy.device=cpu", "--policy.n_obs_steps=1",
+               "--policy.horizon=16", "--policy.n_action_steps=8", "--policy.down_dims=[32,64]",
+               "--policy.diffusion_step_embed_dim=32", "--policy.noise_scheduler_type=DDIM",
+               "--policy.num_inference_steps=4",
+               '--policy.normalization_mapping={"VISUAL": "MEAN_STD", "STATE": "MIN_MAX", '
+               '"ENV": "MIN_MAX", "ACTION": "MIN_MAX"}',
+               f"--output_dir={out}"))
+    checkpoint = out / "checkpoints" / "000002" / "pretrained_model"
+    evaluation = tmp_path / "eval"
+    ok(run_cli("lerobot-eval", f"--policy.path={checkpoint}", "--env.type=furniture", f"--env.task={TASK}",
+               "--env.episode_length=20", "--eval.n_episodes=1", "--eval.batch_size=1", "--policy.device=cpu",
+               f"--output_dir={evaluation}"))
+    info = json.loads((evaluation / "eval_info.json").read_text())
+    assert info["overall"]["n_episodes"] == 1

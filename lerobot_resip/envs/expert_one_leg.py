@@ -20,16 +20,22 @@ import numpy as np
 
 from lerobot_resip.envs.rotation import matrix_from_rot6d, quat_to_matrix, rot6d_from_matrix, wrap_angle
 from lerobot_resip.envs import scenes
-from lerobot_resip.envs.scenes import LEG_HALF_LENGTH, ONE_LEG_THREAD, TOP_HALF_WIDTH
+from lerobot_resip.envs.scenes import LEG_HALF_LENGTH, LEG_HALF_WIDTH, ONE_LEG_THREAD, TOP_HALF_WIDTH
 
 (
     PUSH_X_ABOVE, PUSH_X_DOWN, PUSH_X, RAISE_X,
     PUSH_Y_ABOVE, PUSH_Y_DOWN, PUSH_Y, RAISE_Y,
     LEG_ABOVE, LEG_DOWN, LEG_CLOSE, LEG_LIFT, YAW, ROLL, CARRY, INSERT, PLACE_OPEN, BACK_OFF,
     SCREW_ABOVE, SCREW_DOWN, SCREW_CLOSE, SCREW_TURN, SCREW_OPEN, RECOVER,
-) = range(24)  # fmt: skip
+    ROOM_ABOVE, ROOM_DOWN, ROOM_DRAG,
+) = range(27)  # fmt: skip
 
 TOP, LEG, FIXTURE = 0, 4, 5  # part indices in environment_state
+DISTRACTORS = (1, 2, 3)
+# Room the open fingers need beside a lying leg: from its axis to a parallel neighbour's axis (m):
+# the opening's half (40 mm) plus a pad (12 mm), the neighbour's half width (15 mm) and 8 mm to spare.
+GRASP_ROOM = 0.075
+LEG_LENGTH = 2 * LEG_HALF_LENGTH
 DOWN = np.diag([1.0, -1.0, -1.0])  # tool pointing at the table, at yaw 0
 # The leg, grasped lying along the tool's x, is turned so that its axis runs along +y (a quarter
 # yaw), then rolled upright about the fingers' axis (+x): the tool then points along +y,
@@ -38,9 +44,12 @@ CARRY_ROT = np.column_stack([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 QUARTER = np.pi / 2
 PUSH_HEIGHT = 0.016  # m, tool height while pushing the top (pads just above the table)
 PAD_HALF_DEPTH = 0.012  # m, half the closed pads' extent along a push
+PUSH_GAP = 0.008  # m, between the pads and the top's edge before a push
 PUSH_SQUEEZE = 0.003  # m, how far past the wall the pads are commanded, to seat the top
 DRAG_INSET = 0.02  # m, inside the top's edge where the pads press to drag it
-DRAG_HEIGHT = 2 * scenes.TOP_HALF_THICKNESS + 0.011  # m, tool height pressing the pads 2 mm into the top
+PAD_HALF_HEIGHT = 0.013  # m, pads' half extent along the tool's axis
+DRAG_PRESS = 0.002  # m, how far into a part the pads are commanded when dragging it
+DRAG_HEIGHT = 2 * scenes.TOP_HALF_THICKNESS + PAD_HALF_HEIGHT - DRAG_PRESS  # m, tool height dragging the top
 FIXTURE_INNER_X = 0.01  # m, front bar's inner face behind the fixture frame
 FIXTURE_INNER_Y = 0.165  # m, side bars' inner faces beside the fixture frame
 CONTACT_SPEED = 0.01  # m per step, fingers coming down among the parts
@@ -82,6 +91,8 @@ class OneLegExpert:
         self.in_hand = np.zeros((num_envs, 3))  # leg frame in the tool frame, m, when grasped
         self.push_offset = np.zeros(num_envs)  # m, pads from the top's centre along y while pushing
         self.push_height = np.zeros(num_envs)  # m, tool height while pushing along y
+        self.drag_to = np.zeros((num_envs, 3))  # m, where a lying leg is dragged to make room
+        self.drag_start = np.zeros((num_envs, 2))  # m, pads from the leg's centre when the drag starts
         self.reset()
 
     def reset(self, ids=None) -> None:
@@ -128,7 +139,7 @@ class OneLegExpert:
             # -------------------------------------------------- 1. the top into the corner
             if phase in (PUSH_X_ABOVE, PUSH_X_DOWN, PUSH_X):
                 close[env] = True
-                start_x = top[env, 0] - extent[env] - PAD_HALF_DEPTH - 0.015
+                start_x = top[env, 0] - extent[env] - PAD_HALF_DEPTH - PUSH_GAP
                 if phase == PUSH_X_ABOVE:
                     goal[env] = [start_x, top[env, 1], PUSH_HEIGHT + self.hover[env]]
                     if reached(0.01):
@@ -154,8 +165,8 @@ class OneLegExpert:
                     # Against the top's -y edge; where the top lies against the right bar (no room
                     # for the fingers), pressing on its surface near that edge and dragging it.
                     room = top[env, 1] - extent[env] - (fixture[env, 1] - FIXTURE_INNER_Y)
-                    edge = room > 2 * PAD_HALF_DEPTH + 0.01
-                    self.push_offset[env] = -extent[env] - PAD_HALF_DEPTH - 0.015 if edge else -extent[env] + DRAG_INSET
+                    edge = room > PUSH_GAP + 2 * PAD_HALF_DEPTH + 0.008
+                    self.push_offset[env] = -extent[env] - PAD_HALF_DEPTH - PUSH_GAP if edge else -extent[env] + DRAG_INSET
                     self.push_height[env] = PUSH_HEIGHT if edge else DRAG_HEIGHT
                 start_y = top[env, 1] + self.push_offset[env]
                 if phase == PUSH_Y_ABOVE:
@@ -183,11 +194,18 @@ class OneLegExpert:
                 if phase == LEG_ABOVE:
                     goal[env] = [*grasp[:2], grasp[2] + self.hover[env] + 0.03]
                     if reached(0.01) and rot_reached(0.05):
-                        self._goto(env, LEG_DOWN)
+                        shift = self._room_needed(leg[env], leg_axis[env], parts[env])
+                        if shift is None:
+                            self._goto(env, LEG_DOWN)
+                        else:  # a neighbour lies where a finger would land: drag the leg away first
+                            self.drag_to[env] = leg[env] + shift
+                            self._goto(env, ROOM_ABOVE)
                 elif phase == LEG_DOWN:
                     goal[env] = grasp
                     if reached(0.003):
                         self._goto(env, LEG_CLOSE)
+                    elif self.timer[env] > 30:  # a finger stands on something: start over
+                        self._goto(env, RECOVER)
                 else:
                     goal[env] = tcp[env]
                     close[env] = True
@@ -276,6 +294,23 @@ class OneLegExpert:
                     goal[env] = [*grasp[:2], tcp[env, 2]]
                     if self.timer[env] >= 3:  # turn back and grasp again, from where the tool is
                         self._goto(env, SCREW_DOWN)
+            elif phase in (ROOM_ABOVE, ROOM_DOWN, ROOM_DRAG):
+                # The closed pads pressed on the lying leg's upper face, sliding it sideways.
+                close[env] = True
+                on_leg = 2 * LEG_HALF_WIDTH + PAD_HALF_HEIGHT - DRAG_PRESS
+                if phase == ROOM_ABOVE:
+                    goal[env] = [*leg[env, :2], on_leg + self.hover[env]]
+                    if reached(0.01):
+                        self._goto(env, ROOM_DOWN)
+                elif phase == ROOM_DOWN:
+                    goal[env] = [*leg[env, :2], on_leg]
+                    if reached(0.003):
+                        self.drag_start[env] = tcp[env, :2] - leg[env, :2]
+                        self._goto(env, ROOM_DRAG)
+                else:
+                    goal[env] = [*(self.drag_to[env, :2] + self.drag_start[env]), on_leg]
+                    if reached(0.003) or self.timer[env] > 20:
+                        self._goto(env, RECOVER)
             elif phase == RECOVER:  # open, rise, pick the leg up again
                 self.rot[env] = DOWN
                 goal[env] = [*tcp[env, :2], CARRY_HEIGHT]
@@ -292,6 +327,28 @@ class OneLegExpert:
         target = tcp + step + jitter
         gripper = np.where(close, 1.0, -1.0)[:, None]
         return np.concatenate([target, rot6d_from_matrix(self.rot), gripper], axis=1).astype(np.float32)
+
+    @staticmethod
+    def _room_needed(leg: np.ndarray, axis: np.ndarray, parts: np.ndarray) -> np.ndarray | None:
+        """Shift (m) that gives the open fingers room beside the lying leg, or None if they have it."""
+        across = np.array([-axis[1], axis[0], 0.0])
+        across /= np.linalg.norm(across)
+        shift = np.zeros(3)
+        for k in DISTRACTORS:
+            offset = parts[k, :3] - leg
+            side = offset @ across
+            if abs(offset @ axis) < LEG_LENGTH and parts[k, 2] < 2 * LEG_HALF_WIDTH and abs(side) < GRASP_ROOM:
+                shift -= np.sign(side) * (GRASP_ROOM - abs(side) + 0.01) * across
+        # The top: its half extent across the leg replaces the neighbour's half width.
+        top_x = quat_to_matrix(parts[TOP, 3:])[:, 0]
+        cos = abs(top_x @ across)
+        extent_across = TOP_HALF_WIDTH * (cos + np.sqrt(max(0.0, 1 - cos**2)))
+        extent_along = TOP_HALF_WIDTH * (np.sqrt(max(0.0, 1 - cos**2)) + cos)
+        offset = parts[TOP, :3] - leg
+        side, room = offset @ across, GRASP_ROOM - LEG_HALF_WIDTH + extent_across
+        if abs(offset @ axis) < LEG_HALF_LENGTH + extent_along and abs(side) < room:
+            shift -= np.sign(side) * (room - abs(side) + 0.01) * across
+        return None if not shift.any() else shift
 
     def _goto(self, env: int, phase: int) -> int:
         self.phase[env] = phase
