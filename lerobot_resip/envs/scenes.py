@@ -97,9 +97,10 @@ CREST_HALF_THICKNESS = 0.001  # m
 NUT_MASS = 0.0001  # kg
 NUT_INERTIA = 1e-9  # kg m^2, about each axis
 # Armatures of the follower's joints: MuJoCo scales a constraint's softness with the inverse
-# inertia along it, so these keep the locked crest within 0.2 mm under a 20 N push (measured:
-# 0.05 mm under a resting leg, 0.15 mm at 5 N, 0.16 mm at 20 N). A leg turning an engaged
-# follower feels 1e-3 kg m^2, 0.06 N m at 60 rad/s^2.
+# inertia along it, so these keep the locked follower within 0.2 mm of the thread's start under a
+# 20 N push on its crest (docs/results/one_leg/crest_sag.py: 0.05 mm under a resting leg, 0.15 mm
+# at 5 N, 0.16 mm at 20 N). A leg turning an engaged follower feels 1e-3 kg m^2 (0.06 N m at
+# 60 rad/s^2).
 NUT_TURN_ARMATURE = 1e-3  # kg m^2
 NUT_TRAVEL_ARMATURE = 0.05  # kg
 THREAD_FRICTION = 0.005  # N m, friction torque of the thread: a released leg stays where it is
