@@ -101,6 +101,20 @@ def test_resets_do_not_overlap(randomness, tmp_path, monkeypatch):
     assert np.abs(obs["environment_state"] - start)[:, :35].max() < 2e-3
 
 
+def test_perturbations_push_resting_parts_but_not_the_fixture():
+    sim = BatchedAssemblySim(TASK, num_envs=2, seed=0, num_threads=1)
+    sim.reset()
+    for _ in range(10):  # the resting parts fall asleep
+        sim.step(hold(sim))
+    start = sim.observation()["environment_state"].copy()
+    sim.perturb, sim.perturb_prob = True, 1.0
+    for _ in range(5):
+        obs, *_ = sim.step(hold(sim))
+    moved = np.abs(obs["environment_state"] - start).reshape(2, 6, 7)[..., :2].max(axis=(0, 2))
+    assert (moved[:5] > 5e-3).all(), moved
+    assert moved[5] == 0.0
+
+
 @pytest.mark.filterwarnings("ignore:.*WARN:")
 def test_gym_env_checks():
     env = gym.make(f"lerobot_resip/{TASK}").unwrapped
@@ -205,6 +219,8 @@ def test_scripted_screw_in_seats_the_leg_and_rewards_once():
         assert abs(leg_height(sim, env, hole)) < 1e-3  # seated
     # It went down its thread: about 2.25 turns of 9.3 mm.
     assert REST == pytest.approx(THREAD.turns * THREAD.lead, abs=1e-3)
+    sim.reset()  # a new episode starts with every thread free
+    assert not sim._threads[0].engaged().any()
 
 
 def test_success_only_when_seated_at_the_threads_turn():
