@@ -3,6 +3,7 @@
 Episode i resets with seed `first_seed + i`; the expert's noise generator of each batch of
 episodes is seeded with that batch's first seed, so the numbers are reproducible. Example:
     python benchmarks/expert_success.py --randomness low --episodes 200
+    python benchmarks/expert_success.py --task one_leg --randomness low --episodes 200
 """
 
 from __future__ import annotations

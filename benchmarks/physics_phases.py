@@ -30,7 +30,7 @@ import mujoco
 import numpy as np
 
 from lerobot_resip.envs import expert as expert_module
-from lerobot_resip.envs.expert import ScriptedExpert, expert_success
+from lerobot_resip.envs.expert import expert_success, make_expert
 from lerobot_resip.envs.sim import CONTROL_HZ, BatchedAssemblySim
 from lerobot_resip.envs.tasks import TASKS
 
@@ -59,7 +59,7 @@ SETTINGS = {
 def record_episode(seed: int) -> tuple[BatchedAssemblySim, list[tuple[np.ndarray, np.ndarray, str]]]:
     """(state before the step, control, phase) of every physics step of one expert episode."""
     sim = BatchedAssemblySim("peg_in_hole", 1, num_threads=1)
-    expert = ScriptedExpert("peg_in_hole", 1, seed=seed)
+    expert = make_expert("peg_in_hole", 1, seed=seed)
     obs = sim.reset(seeds=[seed])
     model, data = sim.model, sim.get_data(0)
     spec = mujoco.mjtState.mjSTATE_PHYSICS

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lerobot_resip.envs.expert import ScriptedExpert, expert_success
+from lerobot_resip.envs.expert import expert_success, make_expert
 
 
 @pytest.mark.parametrize("randomness", ["low", "med"])
@@ -13,4 +13,4 @@ def test_expert_succeeds_on_seeded_episodes(randomness):
 
 def test_expert_rejects_unknown_task():
     with pytest.raises(ValueError, match="no scripted expert"):
-        ScriptedExpert("one_leg", 1)
+        make_expert("no_such_task", 1)

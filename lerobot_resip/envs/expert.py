@@ -1,4 +1,6 @@
-"""Scripted expert for peg_in_hole: a waypoint planner on privileged state, batched over envs.
+"""Scripted experts, one per task (`make_expert`); here the peg_in_hole one.
+
+peg_in_hole's expert is a waypoint planner on privileged state, batched over envs.
 
 It reads only the observation (tool pose, gripper opening, part poses) and plans per env:
 approach over the peg, descend, grasp, lift, carry over the hole, align, insert; with
@@ -13,6 +15,7 @@ import time
 
 import numpy as np
 
+from lerobot_resip.envs.expert_one_leg import OneLegExpert
 from lerobot_resip.envs.rotation import matrix_from_rot6d, quat_to_matrix, rot6d_from_matrix, wrap_angle, yaw_of
 from lerobot_resip.envs.scenes import HOLE_DEPTH, PEG_HALF_LENGTH
 from lerobot_resip.envs.sim import BatchedAssemblySim
@@ -30,12 +33,10 @@ ALIGN_TOLERANCE = 0.0015  # m, peg-hole offset per axis that the mouth chamfer s
 INSERT_LEAD = 0.01
 
 
-class ScriptedExpert:
+class PegInHoleExpert:
     """Batched peg_in_hole expert. `act(obs)` -> (N, 10) absolute tool-pose actions."""
 
-    def __init__(self, task: str, num_envs: int, seed: int | None = None, noise: float = 1.0):
-        if task != "peg_in_hole":
-            raise ValueError(f"no scripted expert for task {task!r}; available: peg_in_hole")
+    def __init__(self, num_envs: int, seed: int | None = None, noise: float = 1.0):
         self.num_envs = num_envs
         self.noise = noise
         self.rng = np.random.default_rng(seed)
@@ -158,6 +159,17 @@ class ScriptedExpert:
         self.timer[env] = 0
 
 
+# Scripted expert of each task: a class taking (num_envs, seed, noise), with reset(ids) and act(obs).
+EXPERTS = {"peg_in_hole": PegInHoleExpert, "one_leg": OneLegExpert}
+
+
+def make_expert(task: str, num_envs: int, seed: int | None = None, noise: float = 1.0):
+    """The scripted expert of `task` for `num_envs` environments; `noise` scales its randomness."""
+    if task not in EXPERTS:
+        raise ValueError(f"no scripted expert for task {task!r}; available: {', '.join(sorted(EXPERTS))}")
+    return EXPERTS[task](num_envs, seed=seed, noise=noise)
+
+
 def expert_success(
     task: str, randomness: str, clearance_mm: float, episodes: int, num_envs: int, first_seed: int
 ) -> dict:
@@ -169,7 +181,7 @@ def expert_success(
     for chunk in np.array_split(seeds, int(np.ceil(episodes / num_envs))):
         n = len(chunk)
         sim = BatchedAssemblySim(task, n, randomness=randomness, clearance=clearance_mm / 1000)
-        expert = ScriptedExpert(task, n, seed=int(chunk[0]))
+        expert = make_expert(task, n, seed=int(chunk[0]))
         obs = sim.reset(seeds=chunk)
         done = np.zeros(n, dtype=bool)
         success = np.zeros(n, dtype=bool)

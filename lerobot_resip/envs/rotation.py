@@ -63,3 +63,18 @@ def yaw_of(mat: np.ndarray) -> np.ndarray:
 def wrap_angle(angle: np.ndarray, period: float = 2 * np.pi) -> np.ndarray:
     """Wrap angles into [-period / 2, period / 2)."""
     return (angle + period / 2) % period - period / 2
+
+
+def multiply_quat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hamilton product a * b of (..., 4) quaternions (w, x, y, z): rotation b, then a."""
+    aw, ax, ay, az = np.moveaxis(a, -1, 0)
+    bw, bx, by, bz = np.moveaxis(b, -1, 0)
+    return np.stack(
+        [
+            aw * bw - ax * bx - ay * by - az * bz,
+            aw * bx + ax * bw + ay * bz - az * by,
+            aw * by - ax * bz + ay * bw + az * bx,
+            aw * bz + ax * by - ay * bx + az * bw,
+        ],
+        -1,
+    )

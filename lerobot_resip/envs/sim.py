@@ -20,12 +20,14 @@ from lerobot_resip.envs.controller import DiffIKConfig, diff_ik
 from lerobot_resip.envs.rotation import (
     canonical_quat,
     matrix_from_rot6d,
+    multiply_quat,
     orientation_error,
     quat_to_matrix,
     rot6d_from_matrix,
     yaw_quat,
 )
 from lerobot_resip.envs.tasks import check_randomness, get_task
+from lerobot_resip.envs.threads import ThreadEngagement
 
 CONTROL_HZ = 10
 ACTION_DIM = 10
@@ -38,6 +40,8 @@ WORKSPACE_LOW = np.array([0.15, -0.45, 0.005])
 WORKSPACE_HIGH = np.array([0.80, 0.45, 0.60])
 # A state with a speed above this (m/s or rad/s) or a non-finite value is a physics blow-up.
 MAX_SPEED = 50.0
+# A reset whose parts overlap by more than this (m) is drawn again.
+RESET_MAX_PENETRATION = 0.001
 
 
 class BatchedAssemblySim:
@@ -108,9 +112,16 @@ class BatchedAssemblySim:
         self._linvel = slice(m.sensor("tcp_linvel").adr[0], m.sensor("tcp_linvel").adr[0] + 3)
         self._angvel = slice(m.sensor("tcp_angvel").adr[0], m.sensor("tcp_angvel").adr[0] + 3)
         self._part_bodies = np.array([m.body(p).id for p in self.task.parts])
-        # Free joints of the parts: qpos address (7 values) and dof address (6 values).
-        self._part_qpos = {p: m.joint(p).qposadr[0] for p in self.task.parts}
-        self._part_dofs = {p: m.joint(p).dofadr[0] for p in self.task.parts}
+        # Free joints of the movable parts: qpos address (7 values) and dof address (6 values).
+        self._part_qpos = {p: m.joint(p).qposadr[0] for p in self.task.resets}
+        self._part_dofs = {p: m.joint(p).dofadr[0] for p in self.task.resets}
+        # Fixtures are mocap bodies, placed per environment at reset.
+        self._mocap_pos, self._mocap_quat = self.batch.bind("mocap_pos"), self.batch.bind("mocap_quat")
+        self._fixture_mocap = {f: m.body(f).mocapid[0] for f in self.task.fixtures}
+        self._threads = [
+            ThreadEngagement(m, thread, clearance, self.batch, self._xpos, self._xquat) for thread in self.task.threads
+        ]
+        self._scratch = mujoco.MjData(m)  # for the reset's overlap test
 
         self._rngs = [np.random.default_rng(None if seed is None else seed + i) for i in range(num_envs)]
         self.elapsed_steps = np.zeros(num_envs, dtype=np.int64)
@@ -134,18 +145,40 @@ class BatchedAssemblySim:
             self.batch.reset(ids, keyframe=self._home.id, stage=mujoco.mjtStage.mjSTAGE_NONE)
             for i in ids:
                 self._place_parts(i)
+            for thread in self._threads:
+                thread.reset(ids)
             self.batch.forward(ids)
             self.elapsed_steps[ids] = 0
         return self.observation()
 
     def _place_parts(self, env: int) -> None:
+        """Draw the parts' and fixtures' reset poses, again while any two overlap."""
         rng = self._rngs[env]
-        for part, reset in self.task.resets.items():
-            xy_range, yaw_range = reset.xy_range[self.randomness], reset.yaw_range[self.randomness]
-            adr = self._part_qpos[part]
-            self._qpos[env, adr : adr + 2] = np.asarray(reset.xy) + rng.uniform(-xy_range, xy_range, 2)
-            self._qpos[env, adr + 2] = reset.z
-            self._qpos[env, adr + 3 : adr + 7] = yaw_quat(rng.uniform(-yaw_range, yaw_range))
+        while True:
+            for part, reset in self.task.resets.items():
+                xy_range, yaw_range = reset.xy_range[self.randomness], reset.yaw_range[self.randomness]
+                adr = self._part_qpos[part]
+                self._qpos[env, adr : adr + 2] = np.asarray(reset.xy) + rng.uniform(-xy_range, xy_range, 2)
+                self._qpos[env, adr + 2] = reset.z
+                self._qpos[env, adr + 3 : adr + 7] = multiply_quat(
+                    yaw_quat(rng.uniform(-yaw_range, yaw_range)), np.asarray(reset.quat)
+                )
+            for fixture, reset in self.task.fixtures.items():
+                xy_range, yaw_range = reset.xy_range[self.randomness], reset.yaw_range[self.randomness]
+                mocap = self._fixture_mocap[fixture]
+                self._mocap_pos[env, mocap, :2] = np.asarray(reset.xy) + rng.uniform(-xy_range, xy_range, 2)
+                self._mocap_pos[env, mocap, 2] = reset.z
+                self._mocap_quat[env, mocap] = multiply_quat(
+                    yaw_quat(rng.uniform(-yaw_range, yaw_range)), np.asarray(reset.quat)
+                )
+            if not self._overlapping(env):
+                return
+
+    def _overlapping(self, env: int) -> bool:
+        data = self._scratch
+        data.qpos[:], data.mocap_pos[:], data.mocap_quat[:] = self._qpos[env], self._mocap_pos[env], self._mocap_quat[env]
+        mujoco.mj_fwdPosition(self.model, data)
+        return bool(data.ncon) and bool((data.contact.dist[: data.ncon] < -RESET_MAX_PENETRATION).any())
 
     # ------------------------------------------------------------------ step
     def step(self, action: np.ndarray, active: np.ndarray | None = None):
@@ -186,6 +219,8 @@ class BatchedAssemblySim:
         failed &= active
         if failed.any():
             self._roll_back(np.flatnonzero(failed), last_qpos)
+        for thread in self._threads:
+            thread.update(np.flatnonzero(active & ~failed))
 
         self.elapsed_steps[ids] += 1
         success = self.is_success() & active & ~failed
@@ -265,7 +300,8 @@ class BatchedAssemblySim:
             child_rot = quat_to_matrix(self._xquat[:, child])
             rel_pos = np.einsum("nji,nj->ni", parent_rot, self._xpos[:, child] - self._xpos[:, parent])
             rel_rot = np.swapaxes(parent_rot, 1, 2) @ child_rot
-            pos_ok = (np.abs(rel_pos - np.asarray(pair.relative_pos)) <= pair.pos_tolerance).all(axis=1)
+            # At any of the pair's assembled positions (K of them, most pairs one).
+            pos_ok = (np.abs(rel_pos[:, None] - pair.positions[None]) <= pair.pos_tolerance).all(axis=2).any(axis=1)
             # diag(rel_rot @ S^T) = row-wise cosines against each symmetric assembled rotation.
             cosines = np.einsum("nij,sij->nsi", rel_rot, pair.symmetries)
             rot_ok = (cosines >= pair.rot_cosine).all(axis=2).any(axis=1)

@@ -21,7 +21,8 @@ class AssemblyPair:
     `pos_tolerance` on every axis (metres, in the parent's frame) and every row of the relative
     rotation, taken modulo the pair's symmetries, with cosine >= `rot_cosine`. Insertion depth
     counts: `relative_pos` is the fully inserted position, so a peg resting on the rim is not
-    assembled.
+    assembled. A child that fits several places of its parent (a leg, any of four holes) lists
+    the others in `other_positions`: it is assembled at any of them.
     """
 
     child: str
@@ -30,6 +31,12 @@ class AssemblyPair:
     symmetries: np.ndarray  # (S, 3, 3) rotations of the child that look the same when assembled
     pos_tolerance: float = 0.005
     rot_cosine: float = 0.94
+    other_positions: tuple[tuple[float, float, float], ...] = ()
+
+    @property
+    def positions(self) -> np.ndarray:
+        """(K, 3) every assembled position, `relative_pos` first."""
+        return np.array([self.relative_pos, *self.other_positions])
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,7 @@ class PartReset:
 
     xy: tuple[float, float]  # m, in the robot base frame
     z: float  # m, height of the body frame when resting on the table
+    quat: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)  # (w, x, y, z) before the yaw
     xy_range: dict[str, float] = field(default_factory=lambda: {"low": 0.015, "med": 0.05})  # +- m
     yaw_range: dict[str, float] = field(  # +- rad
         default_factory=lambda: {"low": np.deg2rad(15), "med": np.deg2rad(45)}
@@ -53,6 +61,9 @@ class TaskSpec:
     resets: dict[str, PartReset]
     pairs: tuple[AssemblyPair, ...]
     episode_length: int  # control steps at 10 Hz
+    # Fixed bodies (mocap) placed per environment at reset, not pushed by the perturbations.
+    fixtures: dict[str, PartReset] = field(default_factory=dict)
+    threads: tuple[scenes.ScrewThread, ...] = ()  # threaded pairs, engaged by the simulator
 
 
 def _z_rotations(count: int) -> np.ndarray:
@@ -84,6 +95,45 @@ TASKS: dict[str, TaskSpec] = {
         episode_length=200,
     ),
 }
+
+
+_LYING_ALONG_X = (float(np.cos(np.pi / 4)), 0.0, float(np.sin(np.pi / 4)), 0.0)  # long axis (z) along +x
+# FurnitureBench's randomness of the fixture, +- m.
+_FIXTURE_RANGE = {"low": 0.02, "med": 0.04}
+_NO_YAW = {"low": 0.0, "med": 0.0}
+
+TASKS["one_leg"] = TaskSpec(
+    name="one_leg",
+    description="Screw the table leg into the table top.",
+    build_model=scenes.build_one_leg,
+    parts=(
+        "square_table_top",
+        "square_table_leg1",
+        "square_table_leg2",
+        "square_table_leg3",
+        "square_table_leg4",
+        "fixture",
+    ),
+    resets={
+        "square_table_top": PartReset(xy=(0.5415, 0.0), z=scenes.TOP_HALF_THICKNESS),
+        **{
+            f"square_table_leg{k + 1}": PartReset(xy=(0.3715, y), z=scenes.LEG_HALF_WIDTH, quat=_LYING_ALONG_X)
+            for k, y in enumerate((-0.20, -0.12, 0.12, 0.20))
+        },
+    },
+    fixtures={"fixture": PartReset(xy=(0.6815, 0.0), z=0.015, xy_range=_FIXTURE_RANGE, yaw_range=_NO_YAW)},
+    pairs=(
+        AssemblyPair(
+            child=scenes.ONE_LEG_THREAD.child,
+            parent=scenes.ONE_LEG_THREAD.parent,
+            relative_pos=scenes.ONE_LEG_THREAD.seats[0],
+            other_positions=scenes.ONE_LEG_THREAD.seats[1:],  # any of the four holes
+            symmetries=np.eye(3)[None],  # the thread fixes the seated leg's turn
+        ),
+    ),
+    episode_length=700,
+    threads=(scenes.ONE_LEG_THREAD,),
+)
 
 
 def get_task(name: str) -> TaskSpec:

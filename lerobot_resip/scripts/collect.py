@@ -209,13 +209,14 @@ def collect(cfg: CollectConfig, root: Path) -> int:
     from lerobot.datasets.lerobot_dataset import LeRobotDataset
     from tqdm import tqdm
 
-    from lerobot_resip.envs.expert import ScriptedExpert
+    from lerobot_resip.envs.expert import make_expert
+
     env_cfg: FurnitureEnvConfig = cfg.env
     n = cfg.num_envs
     max_attempts = cfg.max_attempts if cfg.max_attempts is not None else 10 * cfg.num_episodes + n
     try:  # bad settings (clearance out of range, a task without an expert) raise ValueError
         sim = env_cfg.make_batched_sim(n, seed=cfg.seed, num_threads=cfg.num_threads)
-        expert = ScriptedExpert(env_cfg.task, n, seed=cfg.seed, noise=cfg.expert_noise)
+        expert = make_expert(env_cfg.task, n, seed=cfg.seed, noise=cfg.expert_noise)
     except ValueError as err:
         raise CollectError(str(err)) from err
     description = sim.task.description
