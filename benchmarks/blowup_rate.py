@@ -114,7 +114,7 @@ def phase(sim: BatchedAssemblySim, action: np.ndarray, cons: list[dict]) -> dict
         "peg_in_tool_frame_mm": np.round(1000 * peg_in_tool, 1).tolist(),
         "peg_hole_horizontal_mm": round(1000 * horizontal, 1),
         "peg_height_over_hole_mm": round(1000 * float(peg[2] - hole[2]), 1),
-        "near_hole": horizontal < 0.03 and peg[2] - hole[2] < 0.08,
+        "near_hole": bool(horizontal < 0.03 and peg[2] - hole[2] < 0.08),
         "tcp_height_mm": round(1000 * float(tcp[2]), 1),
     }
 
