@@ -15,6 +15,10 @@ PEG_HALF_LENGTH = 0.035  # m
 HOLE_DEPTH = 0.025  # m, from the base slab's top to the top of the mouth chamfer
 HOLE_CHAMFER = 0.004  # m, 45-degree chamfer at the hole's mouth
 HOLE_WALL_THICKNESS = 0.010  # m
+# s, time constant of every contact (solref): 3 physics steps of 2.5 ms. At 2 steps, MuJoCo's floor,
+# a peg wedged between a finger pad and the walls oscillated step to step and blew up
+# (docs/results/blowups); solimp, not this, keeps the penetration under the clearance.
+CONTACT_TIMECONST = 0.0075
 
 
 def _hole_walls(hole: mujoco.MjsBody, clearance: float) -> None:
@@ -68,7 +72,7 @@ def build_peg_in_hole(clearance: float) -> mujoco.MjModel:
         _hole_walls(hole, clearance)
         for geom in hole.geoms:
             if geom.name.startswith(("hole_wall", "hole_chamfer")):
-                geom.solref = [0.005, 1]
+                geom.solref = [CONTACT_TIMECONST, 1]
                 geom.solimp = [0.95, 0.99, 0.0002, 0.5, 2]
                 geom.friction = [0.5, 0.005, 0.0001]
                 geom.condim = 4
