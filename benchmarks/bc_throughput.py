@@ -22,7 +22,7 @@ On a 2-core CPU `lerobot-train` with OMP_NUM_THREADS=1 shares both cores between
 workers and the update, so steps/s is bounded by 2 / (data + update) CPU-seconds per batch.
 Example (the README pipeline's base and demos):
     OMP_NUM_THREADS=1 .venv/bin/python -m benchmarks.bc_throughput --dataset_root outputs/demo/dataset \\
-        --policy_path outputs/demo/base/stage2/checkpoints/last/pretrained_model
+        --policy_path outputs/demo/base/stage1/checkpoints/last/pretrained_model
 """
 
 from __future__ import annotations

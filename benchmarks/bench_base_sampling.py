@@ -37,7 +37,7 @@ from lerobot_resip.rl.runtime import load_policy, make_sim
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base_path", default="outputs/demo/base/stage2/checkpoints/last/pretrained_model")
+    parser.add_argument("--base_path", default="outputs/demo/base/stage1/checkpoints/last/pretrained_model")
     parser.add_argument("--num_envs", type=int, default=64)
     parser.add_argument("--ddim_steps", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=20)

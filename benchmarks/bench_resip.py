@@ -16,7 +16,7 @@ Measures, in one run on this machine, with the same number of envs and episode l
 
 Usage (the base from the README pipeline, or any LeRobot diffusion checkpoint):
     .venv/bin/python -m benchmarks.bench_resip \\
-        --base_path outputs/demo/base/stage2/checkpoints/last/pretrained_model [--num_envs 64] [--steps 100]
+        --base_path outputs/demo/base/stage1/checkpoints/last/pretrained_model [--num_envs 64] [--steps 100]
     The resip is the paper's (4 DDIM steps, stochastic base, paper inputs) unless `--policy_overrides`
     gives ResipConfig fields, and the update uses the paper's PPO settings unless `--ppo_overrides`
     gives PPOConfig fields; the README pipeline's loop is
@@ -210,7 +210,7 @@ def bench_base_chunk(policy, io: PolicyIO, sim, repeats: int = 10) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base_path", default="outputs/demo/base/stage2/checkpoints/last/pretrained_model",
+    parser.add_argument("--base_path", default="outputs/demo/base/stage1/checkpoints/last/pretrained_model",
                         help="a LeRobot diffusion checkpoint directory (pretrained_model)")
     parser.add_argument("--num_envs", type=int, default=64)
     parser.add_argument("--steps", type=int, default=100, help="control steps per episode (both loops)")

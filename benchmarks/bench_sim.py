@@ -121,18 +121,21 @@ ONE_LEG_PHASES = {
 }
 
 
-def _drive_to(sim: BatchedAssemblySim, expert, phase: int, max_steps: int = 700) -> None:
-    """Step the expert until every environment has reached `phase` (and, for the thread, is engaged)."""
+def _drive_to(sim: BatchedAssemblySim, expert, phase: int, max_steps: int = 700) -> int:
+    """Step the expert until every environment has reached `phase` (and, for the thread, is engaged).
+
+    Returns how many did: the expert is not perfect, and an environment that never gets there is timed
+    in whatever phase it stalled in (the count is reported next to the rate)."""
     obs = sim.observation()
     reached = np.zeros(sim.num_envs, dtype=bool)
     for _ in range(max_steps):
         threaded = sim._threads[0].engaged().any(axis=1) if phase == expert_one_leg.SCREW_TURN else True
         reached |= (expert.phase == phase) & threaded
         if reached.all():
-            return
+            break
         action = expert.act(obs)
         obs, *_ = sim.step(action, active=~reached)
-    raise RuntimeError(f"only {reached.sum()} of {sim.num_envs} environments reached phase {phase}")
+    return int(reached.sum())
 
 
 def _bare_step_us(model: mujoco.MjModel, data: mujoco.MjData, steps: int, contacts: bool) -> float:
@@ -161,7 +164,7 @@ def bench_one_leg(num_envs: int, steps: int, mj_steps: int) -> dict:
         sim = BatchedAssemblySim("one_leg", num_envs=num_envs, seed=0, num_threads=0)
         expert = make_expert("one_leg", num_envs, seed=0)
         sim.reset(seeds=np.arange(num_envs))
-        _drive_to(sim, expert, phase)
+        envs_in_phase = _drive_to(sim, expert, phase)
         ncon, nefc = sim.batch.bind("ncon"), sim.batch.bind("nefc")
         action = sim.hold_action()
         action[:, 9] = 1.0  # gripper closed: holding the leg, or pushing
@@ -178,6 +181,7 @@ def bench_one_leg(num_envs: int, steps: int, mj_steps: int) -> dict:
         without = _bare_step_us(model, data, mj_steps, contacts=False)
         result[name] = {
             "env_steps_per_s": num_envs * steps / elapsed,
+            "envs_in_phase": envs_in_phase,
             "ms_per_control_step": 1000 * elapsed / steps,
             "contacts_per_env": contacts / steps,
             "constraint_rows_per_env": rows / steps,

@@ -15,7 +15,7 @@ Prints one JSON object on stdout (LeRobot's loading messages go to stderr):
   - gripper_mismatch: fraction of executed steps whose gripper command has the other sign.
 Example (the README pipeline's base and demos):
     .venv/bin/python -m benchmarks.chunk_error --dataset_root outputs/demo/dataset \\
-        --policy_path outputs/demo/base/stage2/checkpoints/last/pretrained_model --ddim_steps 16
+        --policy_path outputs/demo/base/stage1/checkpoints/last/pretrained_model --ddim_steps 16
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ shows a systematic miss, and for missed_hole and success how the peg's final xy 
 means the policy tracks the randomised hole, near 0 that it ignores it. Prints one JSON object on
 stdout (LeRobot's loading messages go to stderr). Example (the README pipeline's base):
     .venv/bin/python -m benchmarks.failure_modes \\
-        --policy_path outputs/demo/base/stage2/checkpoints/last/pretrained_model --ddim_steps 16
+        --policy_path outputs/demo/base/stage1/checkpoints/last/pretrained_model --ddim_steps 16
 """
 
 from __future__ import annotations

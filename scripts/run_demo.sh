@@ -2,7 +2,7 @@
 # The ResiP pipeline end to end on the embedded default (peg_in_hole, low randomness, 0.5 mm
 # clearance), on a CPU:
 #   1. collect scripted-expert demos into a LeRobot dataset          (lerobot-resip-collect)
-#   2. clone the small diffusion base on them, in two stages          (lerobot-train, policies/ preset)
+#   2. clone the small diffusion base on them                         (lerobot-train, policies/ preset)
 #   3. evaluate the base on seeded episodes, with and without pushes  (lerobot-resip-eval)
 #   4. train the ResiP residual with PPO over the frozen base         (lerobot-resip-train)
 #   5. evaluate ResiP's best checkpoint on the same seeds             (lerobot-resip-eval)
@@ -18,7 +18,7 @@
 #   NUM_EPISODES       50            scripted-expert demos to collect
 #   BASE_STEPS         3000          lerobot-train steps of the base (the small preset, lr 3e-3)
 #   BASE_FINETUNE_STEPS 0            steps of a second base stage at lr 1e-3 from the first one's weights
-#                                    (0: none; 3000 reproduces the results dated before 2026-12-03 14:00)
+#                                    (0: none; 3000: the two stages of the index rows before P10)
 #   BASE_DDIM_STEPS    4             DDIM steps of every base sample, in the evaluations and in PPO (the paper's 4)
 #   BASE_NOISE_SCALE   0             scale of the noise every base chunk is denoised from (the paper: 1;
 #                                    0: a deterministic base, in its own evaluations and under ResiP alike)
@@ -121,7 +121,7 @@ lerobot_train() {  # lerobot_train <output_dir> <steps> <args...>: fresh, resume
 
 train_base() {
     # One cosine cycle of the small preset at lr 3e-3; optionally a second one fine-tuning its weights
-    # at lr 1e-3, which clones a little better for twice the time (docs/results/README.md, B3 and T7).
+    # at lr 1e-3, which cloned a little better for twice the time (docs/results/README.md, B3 and B18).
     lerobot_train "$BASE_DIR/stage1" "$BASE_STEPS" --config_path=policies/peg_in_hole_diffusion_small.json
     if [ "$BASE_FINETUNE_STEPS" -gt 0 ]; then
         lerobot_train "$BASE_DIR/stage2" "$BASE_FINETUNE_STEPS" \
