@@ -12,7 +12,8 @@ Measures, in one run on this machine:
     control rate and, for comparison, at 10 Hz; and stepping through the scripted expert's own
     motions (one recorded batch of whole episodes: grasps, lifts, the insertion), replayed without
     the expert; each with the ratio to peg_in_hole's rate of the same run, in env-steps/s and in
-    simulated seconds per second (an env-step lasts 20 ms at 50 Hz, 100 ms at 10 Hz);
+    simulated seconds per second (an env-step lasts 20 ms at 50 Hz, 100 ms at 10 Hz), and per
+    CPU-second of the process (rates that hold when other processes share the cores);
   - one_leg at `--one-leg-envs` environments in three phases, each from states the scripted expert
     reaches (free motion: between the top's two pushes, gripper closed on nothing; grasp: a leg
     held in the air; thread engaged: the leg engaged in its thread, in a screwing grasp), each
@@ -97,15 +98,22 @@ def bench_batched(num_envs: int, steps: int, task: str = TASK, control_hz: int |
     run_control_steps(sim, 2)  # warm up the thread pool
     timed = _TimedBatch(sim.batch)
     sim.batch = timed
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     run_control_steps(sim, steps)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     return {
         "env_steps_per_s": num_envs * steps / elapsed,
         "physics_steps_per_s": num_envs * steps * sim.substeps / elapsed,
         "simulated_s_per_s": num_envs * steps / sim.control_hz / elapsed,
         "overhead_fraction": 1.0 - timed.step_time / elapsed,
+        **_per_cpu_s(num_envs * steps, sim.control_hz, cpu),
     }
+
+
+def _per_cpu_s(env_steps: int, control_hz: int, cpu: float) -> dict:
+    """Rates per CPU-second of this process (all its threads): unlike wall-clock rates, they hold
+    when other processes share the cores."""
+    return {"env_steps_per_cpu_s": env_steps / cpu, "simulated_s_per_cpu_s": env_steps / control_hz / cpu}
 
 
 def bench_biman(num_envs: int, steps: int, peg: dict) -> dict:
@@ -116,6 +124,8 @@ def bench_biman(num_envs: int, steps: int, peg: dict) -> dict:
             **rate,
             "ratio_to_peg_in_hole_env_steps": rate["env_steps_per_s"] / peg["env_steps_per_s"],
             "ratio_to_peg_in_hole_simulated_s": rate["simulated_s_per_s"] / peg["simulated_s_per_s"],
+            "ratio_to_peg_in_hole_env_steps_per_cpu_s": rate["env_steps_per_cpu_s"] / peg["env_steps_per_cpu_s"],
+            "ratio_to_peg_in_hole_simulated_s_per_cpu_s": rate["simulated_s_per_cpu_s"] / peg["simulated_s_per_cpu_s"],
         }
 
     result = {"envs": num_envs, "peg_in_hole": peg}
@@ -133,10 +143,14 @@ def bench_biman(num_envs: int, steps: int, peg: dict) -> dict:
         success |= info["is_success"]
         done |= terminated | truncated
     sim.step = recorder.step
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     env_steps = replay(sim, recorder.calls, seeds)
-    elapsed = time.perf_counter() - start
-    rate = {"env_steps_per_s": env_steps / elapsed, "simulated_s_per_s": env_steps / sim.control_hz / elapsed}
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    rate = {
+        "env_steps_per_s": env_steps / elapsed,
+        "simulated_s_per_s": env_steps / sim.control_hz / elapsed,
+        **_per_cpu_s(env_steps, sim.control_hz, cpu),
+    }
     result["expert_motions_50hz"] = {
         **ratios(rate),
         "control_steps": len(recorder.calls),

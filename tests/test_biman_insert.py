@@ -22,6 +22,7 @@ from lerobot_resip.envs.tasks import get_task
 TASK = "biman_insert"
 GYM_ID = f"lerobot_resip/{TASK}"
 CLEARANCE = 0.0005  # m, the default
+CLI_TIMEOUT = 900  # s, per CLI call (their start-up alone takes minutes on a loaded 2-core machine)
 
 
 def one_line(excinfo: pytest.ExceptionInfo) -> str:
@@ -311,6 +312,7 @@ def test_collect_train_eval_through_the_clis(tmp_path):
             "--seed=0",
             f"--dataset.root={demos}",
             f"--dataset.repo_id={repo_id}",
+            timeout=CLI_TIMEOUT,
         )
     )
     ds = LeRobotDataset(repo_id, root=demos)
@@ -347,6 +349,7 @@ def test_collect_train_eval_through_the_clis(tmp_path):
             '--policy.normalization_mapping={"VISUAL": "MEAN_STD", "STATE": "MIN_MAX", '
             '"ENV": "MIN_MAX", "ACTION": "MIN_MAX"}',
             f"--output_dir={out}",
+            timeout=CLI_TIMEOUT,
         )
     )
     checkpoint = out / "checkpoints" / "000002" / "pretrained_model"
@@ -361,6 +364,7 @@ def test_collect_train_eval_through_the_clis(tmp_path):
             "--eval.batch_size=2",
             "--policy.device=cpu",
             f"--output_dir={evaluation}",
+            timeout=CLI_TIMEOUT,
         )
     )
     info = json.loads((evaluation / "eval_info.json").read_text())
