@@ -1,4 +1,4 @@
-"""Simulator throughput of the peg_in_hole task, and of one_leg next to it; prints one JSON object.
+"""Simulator throughput of the peg_in_hole task, and of one_leg and biman_insert next to it; prints one JSON object.
 
 Measures, in one run on this machine:
   - bare `mujoco.mj_step` rate of the scene (one MjData), with the arm at the home keyframe
@@ -8,6 +8,12 @@ Measures, in one run on this machine:
   - a baseline: a plain Python loop over 64 separate single-env sims (one thread each), and the
     ratio of the batched 64-env rate to it;
   - the fraction of BatchedAssemblySim.step spent outside the physics (IK, observation, checks);
+  - biman_insert (two arms) at `--biman-envs` environments: holding the reset pose at its 50 Hz
+    control rate and, for comparison, at 10 Hz; and stepping through the scripted expert's own
+    motions (one recorded batch of whole episodes: grasps, lifts, the insertion), replayed without
+    the expert; each with the ratio to peg_in_hole's rate of the same run, in env-steps/s and in
+    simulated seconds per second (an env-step lasts 20 ms at 50 Hz, 100 ms at 10 Hz), and per
+    CPU-second of the process (rates that hold when other processes share the cores);
   - one_leg at `--one-leg-envs` environments in three phases, each from states the scripted expert
     reaches (free motion: between the top's two pushes, gripper closed on nothing; grasp: a leg
     held in the air; thread engaged: the leg engaged in its thread, in a screwing grasp), each
@@ -16,6 +22,7 @@ Measures, in one run on this machine:
     bare mj_step time of one environment in that state with contacts on and off.
 
 Usage: .venv/bin/python benchmarks/bench_sim.py [--steps 100] [--envs 1 16 64] [--one-leg-envs 64]
+           [--biman-envs 64]
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import numpy as np
 
 from lerobot_resip.envs import expert_one_leg
 from lerobot_resip.envs.expert import make_expert
+from lerobot_resip.envs.replay import StepRecorder, replay
 from lerobot_resip.envs.scenes import PEG_HALF_LENGTH
 from lerobot_resip.envs.sim import BatchedAssemblySim
 from lerobot_resip.envs.tasks import get_task
@@ -84,20 +92,72 @@ def bench_mj_step(model: mujoco.MjModel, steps: int, insert_peg: bool) -> dict:
     return {"steps_per_s": steps / elapsed, "contacts": int(data.ncon)}
 
 
-def bench_batched(num_envs: int, steps: int) -> dict:
-    sim = BatchedAssemblySim(TASK, num_envs=num_envs, seed=0, num_threads=0)
+def bench_batched(num_envs: int, steps: int, task: str = TASK, control_hz: int | None = None) -> dict:
+    sim = BatchedAssemblySim(task, num_envs=num_envs, seed=0, num_threads=0, control_hz=control_hz)
     sim.reset()
     run_control_steps(sim, 2)  # warm up the thread pool
     timed = _TimedBatch(sim.batch)
     sim.batch = timed
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     run_control_steps(sim, steps)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     return {
         "env_steps_per_s": num_envs * steps / elapsed,
         "physics_steps_per_s": num_envs * steps * sim.substeps / elapsed,
+        "simulated_s_per_s": num_envs * steps / sim.control_hz / elapsed,
         "overhead_fraction": 1.0 - timed.step_time / elapsed,
+        **_per_cpu_s(num_envs * steps, sim.control_hz, cpu),
     }
+
+
+def _per_cpu_s(env_steps: int, control_hz: int, cpu: float) -> dict:
+    """Rates per CPU-second of this process (all its threads): unlike wall-clock rates, they hold
+    when other processes share the cores."""
+    return {"env_steps_per_cpu_s": env_steps / cpu, "simulated_s_per_cpu_s": env_steps / control_hz / cpu}
+
+
+def bench_biman(num_envs: int, steps: int, peg: dict) -> dict:
+    """biman_insert's rates next to peg_in_hole's (`peg`: bench_batched's result at the same size)."""
+
+    def ratios(rate: dict) -> dict:
+        return {
+            **rate,
+            "ratio_to_peg_in_hole_env_steps": rate["env_steps_per_s"] / peg["env_steps_per_s"],
+            "ratio_to_peg_in_hole_simulated_s": rate["simulated_s_per_s"] / peg["simulated_s_per_s"],
+            "ratio_to_peg_in_hole_env_steps_per_cpu_s": rate["env_steps_per_cpu_s"] / peg["env_steps_per_cpu_s"],
+            "ratio_to_peg_in_hole_simulated_s_per_cpu_s": rate["simulated_s_per_cpu_s"] / peg["simulated_s_per_cpu_s"],
+        }
+
+    result = {"envs": num_envs, "peg_in_hole": peg}
+    result["hold_50hz"] = ratios(bench_batched(num_envs, steps, "biman_insert"))
+    result["hold_10hz"] = ratios(bench_batched(num_envs, steps, "biman_insert", control_hz=10))
+    # The expert's own motions: record one batch of whole episodes, then time their replay.
+    sim = BatchedAssemblySim("biman_insert", num_envs=num_envs, seed=0, num_threads=0)
+    expert = make_expert("biman_insert", num_envs, seed=0)
+    seeds = np.arange(num_envs)
+    recorder = StepRecorder(sim.step)
+    sim.step = recorder
+    obs, done, success = sim.reset(seeds=seeds), np.zeros(num_envs, dtype=bool), np.zeros(num_envs, dtype=bool)
+    while not done.all():
+        obs, _, terminated, truncated, info = sim.step(expert.act(obs), active=~done)
+        success |= info["is_success"]
+        done |= terminated | truncated
+    sim.step = recorder.step
+    start, cpu_start = time.perf_counter(), time.process_time()
+    env_steps = replay(sim, recorder.calls, seeds)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    rate = {
+        "env_steps_per_s": env_steps / elapsed,
+        "simulated_s_per_s": env_steps / sim.control_hz / elapsed,
+        **_per_cpu_s(env_steps, sim.control_hz, cpu),
+    }
+    result["expert_motions_50hz"] = {
+        **ratios(rate),
+        "control_steps": len(recorder.calls),
+        "env_steps": env_steps,
+        "expert_success": float(success.mean()),
+    }
+    return result
 
 
 def bench_baseline(num_envs: int, steps: int) -> dict:
@@ -198,6 +258,7 @@ def main() -> None:
     parser.add_argument("--mj-steps", type=int, default=20000, help="physics steps for the bare mj_step rates")
     parser.add_argument("--envs", type=int, nargs="+", default=[1, 16, 64], help="batch sizes to time")
     parser.add_argument("--one-leg-envs", type=int, default=64, help="one_leg batch size (0: skip one_leg)")
+    parser.add_argument("--biman-envs", type=int, default=64, help="biman_insert batch size (0: skip biman_insert)")
     args = parser.parse_args()
 
     model = get_task(TASK).build_model(0.0005)
@@ -223,6 +284,8 @@ def main() -> None:
         for phase in one_leg.values():
             phase["ratio_to_peg_in_hole"] = phase["env_steps_per_s"] / peg
         result["one_leg"] = {"envs": args.one_leg_envs, "peg_in_hole_env_steps_per_s": peg, "phases": one_leg}
+    if args.biman_envs:
+        result["biman_insert"] = bench_biman(args.biman_envs, args.steps, bench_batched(args.biman_envs, args.steps))
     print(json.dumps(result, indent=2))
 
 

@@ -103,7 +103,7 @@ def phase(sim: BatchedAssemblySim, action: np.ndarray, cons: list[dict]) -> dict
     tcp_rot = sim._site_xmat[0, sim._tcp].reshape(3, 3)
     peg = sim._xpos[0, m.body("peg").id]
     hole = sim._xpos[0, m.body("hole").id]
-    opening = float(sim._qpos[0, sim._finger_qpos].sum())
+    opening = float(sim._qpos[0, sim._arms[0].finger_qpos].sum())
     peg_in_tool = tcp_rot.T @ (peg - tcp)
     pads_on_peg = {p for c in cons for p in ("left_pad", "right_pad") if p in c["pair"] and "peg" in c["pair"]}
     horizontal = float(np.linalg.norm(peg[:2] - hole[:2]))
@@ -182,7 +182,7 @@ def diagnose(sim: BatchedAssemblySim, seed: int, actions: np.ndarray) -> dict:
                 before["contacts"] = state_contacts
                 return
 
-    targets = sim._joint_targets(last[None])[0]  # what the step will command the arm's PD
+    targets = sim._joint_targets(sim._arms[0], last[None])[0]  # what the step will command the arm's PD
     report["joint_target_minus_qpos_rad"] = np.round(targets - sim._qpos[0, sim._arm_qpos], 4).tolist()
     sim.batch.step = probe
     try:

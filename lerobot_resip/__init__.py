@@ -1,6 +1,6 @@
 """lerobot-resip: ResiP for precise assembly as a LeRobot plugin.
 
-Importing the package registers the `furniture` env type (and its gymnasium ids) and the `resip`
+Importing the package registers the `furniture` and `biman_insert` env types (and their gymnasium ids) and the `resip`
 policy type with LeRobot.
 """
 

@@ -1,4 +1,4 @@
-"""`pip install -e .` is enough for LeRobot's CLIs to see the `furniture` env type."""
+"""`pip install -e .` is enough for LeRobot's CLIs to see the `furniture` and `biman_insert` env types."""
 
 import os
 import subprocess
@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 
-def test_lerobot_train_help_lists_furniture():
+def test_lerobot_train_help_lists_the_env_types():
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run(
@@ -14,3 +14,4 @@ def test_lerobot_train_help_lists_furniture():
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "furniture" in result.stdout
+    assert "biman_insert" in result.stdout

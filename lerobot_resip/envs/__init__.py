@@ -1,4 +1,4 @@
-"""Simulated assembly environments: registers the `furniture` env type and the gym ids."""
+"""Simulated assembly environments: registers the `furniture` and `biman_insert` env types and the gym ids."""
 
 import os
 
@@ -9,7 +9,7 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 
 import gymnasium as gym  # noqa: E402
 
-from lerobot_resip.envs.configs import GYM_NAMESPACE, FurnitureEnvConfig  # noqa: E402
+from lerobot_resip.envs.configs import GYM_NAMESPACE, BimanInsertEnvConfig, FurnitureEnvConfig  # noqa: E402
 from lerobot_resip.envs.tasks import TASKS  # noqa: E402
 
 for _name, _spec in TASKS.items():
@@ -21,4 +21,4 @@ for _name, _spec in TASKS.items():
             max_episode_steps=_spec.episode_length,
         )
 
-__all__ = ["FurnitureEnvConfig"]
+__all__ = ["BimanInsertEnvConfig", "FurnitureEnvConfig"]

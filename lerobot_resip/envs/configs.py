@@ -1,14 +1,15 @@
-"""The `furniture` env type for LeRobot's CLIs (`--env.type=furniture`)."""
+"""The env types for LeRobot's CLIs: `furniture` (single-arm tasks) and `biman_insert` (two arms)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from lerobot.configs import FeatureType, PolicyFeature
 from lerobot.envs.configs import EnvConfig
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_IMAGES, OBS_STATE
 
-from lerobot_resip.envs.gym_env import CAMERAS, OBS_TYPES
+from lerobot_resip.envs.gym_env import OBS_TYPES
 from lerobot_resip.envs.sim import ACTION_DIM, PART_POSE_DIM, STATE_DIM, BatchedAssemblySim
 from lerobot_resip.envs.tasks import check_randomness, get_task
 
@@ -21,14 +22,17 @@ class FurnitureEnvConfig(EnvConfig):
     """Simulated precise-assembly tasks (MuJoCo) with the paper's state and action spaces.
 
     Args:
-        task: which assembly (`peg_in_hole`).
+        task: which assembly (`peg_in_hole`, `one_leg`).
         randomness: `low` (parts +-1.5 cm, +-15 deg) or `med` (+-5 cm, +-45 deg) at reset.
         clearance_mm: hole width minus peg width, in millimetres (the paper uses 0.2).
         perturb: the paper's robustness protocol, each part pushed with probability 1% a step.
         obs_type: `state` (agent_pos + environment_state) or `pixels_state` (plus front and
             wrist camera images).
         episode_length: control steps before truncation; None for the task's own (200).
+        fps: set from the task's control rate.
     """
+
+    num_arms: ClassVar[int] = 1  # the tasks this env type runs have this many arms
 
     task: str | None = "peg_in_hole"
     fps: int = 10
@@ -45,24 +49,29 @@ class FurnitureEnvConfig(EnvConfig):
             ACTION: ACTION,
             "agent_pos": OBS_STATE,
             "environment_state": OBS_ENV_STATE,
-            **{f"pixels/{cam}": f"{OBS_IMAGES}.{cam}" for cam in CAMERAS},
         }
     )
 
     def __post_init__(self):
         spec = get_task(self.task)
+        if spec.num_arms != self.num_arms:
+            other = "biman_insert" if spec.num_arms == 2 else "furniture"
+            raise ValueError(f"task {self.task!r} has {spec.num_arms} arms: use --env.type={other}")
         check_randomness(self.randomness)
         if self.obs_type not in OBS_TYPES:
             raise ValueError(f"unknown obs_type {self.obs_type!r}; choose one of {', '.join(OBS_TYPES)}")
         if self.episode_length is None:
             self.episode_length = spec.episode_length
+        self.fps = spec.control_hz
         self.features = {
-            ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(ACTION_DIM,)),
-            "agent_pos": PolicyFeature(type=FeatureType.STATE, shape=(STATE_DIM,)),
+            ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(ACTION_DIM * spec.num_arms,)),
+            "agent_pos": PolicyFeature(type=FeatureType.STATE, shape=(STATE_DIM * spec.num_arms,)),
             "environment_state": PolicyFeature(type=FeatureType.ENV, shape=(PART_POSE_DIM * len(spec.parts),)),
         }
+        for cam in spec.cameras:
+            self.features_map.setdefault(f"pixels/{cam}", f"{OBS_IMAGES}.{cam}")
         if self.obs_type == "pixels_state":
-            for cam in CAMERAS:
+            for cam in spec.cameras:
                 self.features[f"pixels/{cam}"] = PolicyFeature(
                     type=FeatureType.VISUAL, shape=(self.observation_height, self.observation_width, 3)
                 )
@@ -95,3 +104,28 @@ class FurnitureEnvConfig(EnvConfig):
             "observation_height": self.observation_height,
             "max_episode_steps": self.episode_length,
         }
+
+
+@EnvConfig.register_subclass("biman_insert")
+@dataclass
+class BimanInsertEnvConfig(FurnitureEnvConfig):
+    """The paper's two-arm precise insertion (MuJoCo): two Pandas facing each other across a
+    table pick up a peg and a block with a square hole and insert the peg in the air.
+
+    The same fields as `furniture`; the differences are the task's: 20-d actions (the 10-d
+    absolute end-effector action of the left arm, then of the right arm, world frame), 32-d
+    `agent_pos` (both arms' 16-d proprio), 14-d `environment_state` (peg, block), 50 Hz control,
+    500-step episodes, cameras `front`, `left_wrist`, `right_wrist` (docs/envs/biman_insert.md).
+
+    Args:
+        task: `biman_insert`.
+        randomness: `low` (parts +-1.5 cm, +-15 deg) or `med` (+-5 cm, +-45 deg) at reset.
+        clearance_mm: hole width minus peg width, in millimetres (default 0.5).
+        perturb: each part pushed with probability 1% a control step.
+        obs_type: `state` or `pixels_state` (plus the three cameras' images).
+        episode_length: control steps before truncation; None for the task's own (500).
+    """
+
+    num_arms: ClassVar[int] = 2
+    task: str | None = "biman_insert"
+    fps: int = 50

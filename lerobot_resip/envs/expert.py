@@ -1,4 +1,5 @@
-"""Scripted experts, one per task (`make_expert`); here the peg_in_hole one.
+"""Scripted experts, one per task (`make_expert`); here the peg_in_hole one (one_leg's and
+biman_insert's live in their own modules).
 
 peg_in_hole's expert is a waypoint planner on privileged state, batched over envs.
 
@@ -15,6 +16,7 @@ import time
 
 import numpy as np
 
+from lerobot_resip.envs.expert_biman import BimanInsertExpert
 from lerobot_resip.envs.expert_one_leg import OneLegExpert
 from lerobot_resip.envs.rotation import matrix_from_rot6d, quat_to_matrix, rot6d_from_matrix, wrap_angle, yaw_of
 from lerobot_resip.envs.scenes import HOLE_DEPTH, PEG_HALF_LENGTH
@@ -160,7 +162,7 @@ class PegInHoleExpert:
 
 
 # Scripted expert of each task: a class taking (num_envs, seed, noise), with reset(ids) and act(obs).
-EXPERTS = {"peg_in_hole": PegInHoleExpert, "one_leg": OneLegExpert}
+EXPERTS = {"peg_in_hole": PegInHoleExpert, "one_leg": OneLegExpert, "biman_insert": BimanInsertExpert}
 
 
 def make_expert(task: str, num_envs: int, seed: int | None = None, noise: float = 1.0):

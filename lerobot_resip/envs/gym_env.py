@@ -5,17 +5,19 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-from lerobot_resip.envs.rendering import CAMERAS, CameraRenderer
-from lerobot_resip.envs.sim import ACTION_DIM, STATE_DIM, WORKSPACE_HIGH, WORKSPACE_LOW, BatchedAssemblySim
+from lerobot_resip.envs.rendering import CameraRenderer
+from lerobot_resip.envs.sim import BatchedAssemblySim
 
 OBS_TYPES = ("state", "pixels_state")
 
 
 class FurnitureEnv(gym.Env):
-    """An assembly task with the 10-d absolute end-effector action, at 10 Hz.
+    """An assembly task with the 10-d absolute end-effector action per arm, at the task's rate
+    (10 Hz; biman_insert: 50 Hz, 20-d actions).
 
-    Observation: dict with `agent_pos` (16), `environment_state` (7 per part), and with
-    obs_type="pixels_state" also `pixels` = {"front", "wrist"} uint8 HxWx3 images.
+    Observation: dict with `agent_pos` (16 per arm), `environment_state` (7 per part), and with
+    obs_type="pixels_state" also `pixels`, uint8 HxWx3 images of the task's cameras
+    ({"front", "wrist"}; biman_insert: {"front", "left_wrist", "right_wrist"}).
     Reward: +1 on the step the parts become assembled, which also terminates the episode.
     info["is_success"] says whether they are; info["physics_unstable"] flags an episode that
     was ended because the simulation diverged (counted as a failure).
@@ -50,6 +52,8 @@ class FurnitureEnv(gym.Env):
         )
         self.task = task
         self.task_description = self.sim.task.description
+        self.cameras = self.sim.task.cameras
+        self.metadata = {**self.metadata, "render_fps": self.sim.control_hz}
         self.obs_type = obs_type
         self.render_mode = render_mode
         self._obs_size = (observation_height, observation_width)
@@ -57,16 +61,17 @@ class FurnitureEnv(gym.Env):
         self._renderers: dict[tuple[int, int], CameraRenderer] = {}
 
         spaces = {
-            "agent_pos": gym.spaces.Box(-np.inf, np.inf, (STATE_DIM,), np.float32),
+            "agent_pos": gym.spaces.Box(-np.inf, np.inf, (self.sim.state_dim,), np.float32),
             "environment_state": gym.spaces.Box(-np.inf, np.inf, (self.sim.env_state_dim,), np.float32),
         }
         if obs_type == "pixels_state":
             image = gym.spaces.Box(0, 255, (*self._obs_size, 3), np.uint8)
-            spaces["pixels"] = gym.spaces.Dict(dict.fromkeys(CAMERAS, image))
+            spaces["pixels"] = gym.spaces.Dict(dict.fromkeys(self.cameras, image))
         self.observation_space = gym.spaces.Dict(spaces)
-        low = np.concatenate([WORKSPACE_LOW, -np.ones(7)]).astype(np.float32)
-        high = np.concatenate([WORKSPACE_HIGH, np.ones(7)]).astype(np.float32)
-        self.action_space = gym.spaces.Box(low, high, (ACTION_DIM,), np.float32)
+        workspace_low, workspace_high = self.sim.task.workspace
+        low = np.tile(np.concatenate([workspace_low, -np.ones(7)]), self.sim.num_arms).astype(np.float32)
+        high = np.tile(np.concatenate([workspace_high, np.ones(7)]), self.sim.num_arms).astype(np.float32)
+        self.action_space = gym.spaces.Box(low, high, (self.sim.action_dim,), np.float32)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
@@ -76,8 +81,8 @@ class FurnitureEnv(gym.Env):
 
     def step(self, action):
         action = np.asarray(action)
-        if action.shape != (ACTION_DIM,):
-            raise ValueError(f"action must have shape ({ACTION_DIM},), got {action.shape}")
+        if action.shape != (self.sim.action_dim,):
+            raise ValueError(f"action must have shape ({self.sim.action_dim},), got {action.shape}")
         obs, reward, terminated, truncated, info = self.sim.step(action[None])
         info = {key: bool(value[0]) for key, value in info.items()}
         return self._observation(obs), float(reward[0]), bool(terminated[0]), bool(truncated[0]), info
@@ -85,7 +90,7 @@ class FurnitureEnv(gym.Env):
     def _observation(self, obs: dict[str, np.ndarray]) -> dict:
         out = {key: value[0] for key, value in obs.items()}
         if self.obs_type == "pixels_state":
-            out["pixels"] = {cam: self._render(cam, self._obs_size) for cam in CAMERAS}
+            out["pixels"] = {cam: self._render(cam, self._obs_size) for cam in self.cameras}
         return out
 
     def _render(self, camera: str, size: tuple[int, int]) -> np.ndarray:

@@ -266,3 +266,81 @@ def build_one_leg(clearance: float) -> mujoco.MjModel:
         qpos[model.joint(f"{hole}_travel").qposadr[0]] = ONE_LEG_THREAD.start_angle * ONE_LEG_THREAD.travel_per_radian
     spec.add_key(name="home", qpos=qpos, ctrl=[*ONE_LEG_HOME_ARM, 0.04, 0.04])
     return spec.compile()
+
+
+# ----------------------------------------------------------------------------------- biman_insert
+BIMAN_PEG_HALF_LENGTH = 0.05  # m, a 20 mm square bar 100 mm long (PEG_HALF_WIDTH across)
+BLOCK_HALF_WIDTH = 0.025  # m, the block is 50 mm square in section
+BLOCK_BASE_THICKNESS = 0.010  # m, behind the hole's bottom; the hole is HOLE_DEPTH deep
+BLOCK_CENTRE = (HOLE_DEPTH - BLOCK_BASE_THICKNESS) / 2  # m, the block's middle along its axis
+BIMAN_ARMS = ("left", "right")  # arm name prefixes, attached at the sites "<arm>_mount"
+BIMAN_HOME_ARM = (0.0, -0.3, 0.0, -2.2, 0.0, 1.9, 0.785398)  # rad, as peg_in_hole's home
+BIMAN_MAX_CLEARANCE = 0.005  # m, as peg_in_hole
+
+
+def _block_bore(block: mujoco.MjsBody, clearance: float) -> None:
+    """The block's bore: four walls, a rim around the mouth and a 45-degree mouth chamfer.
+
+    The hole's inner faces lie `PEG_HALF_WIDTH + clearance / 2` from the axis, so the clearance is
+    the hole's width minus the peg's. Boxes, as in peg_in_hole (analytic box-box contacts, a real
+    clearance). Unlike peg_in_hole's hole, the outside is a flat 50 mm square on every side, so the
+    block lies flat on any face and the fingers grip flat faces: the walls normal to x span the
+    whole width, those normal to y fit between them. The rim (the last `HOLE_CHAMFER` of the
+    depth) is set back by the chamfer, whose boxes fill the corner between rim and wall.
+    """
+    inner = PEG_HALF_WIDTH + clearance / 2
+    outer = BLOCK_HALF_WIDTH
+    wall_height = HOLE_DEPTH - HOLE_CHAMFER
+    rim_inner = inner + HOLE_CHAMFER
+    pieces = []
+    for name, start, z_low, z_high in (("hole_wall", inner, 0.0, wall_height), ("hole_rim", rim_inner, wall_height, HOLE_DEPTH)):
+        thickness, zc, zh = (outer - start) / 2, (z_low + z_high) / 2, (z_high - z_low) / 2
+        for side, sign in enumerate((1, -1)):
+            pieces.append((f"{name}_{side}", [sign * (start + outer) / 2, 0, zc], [thickness, outer, zh], [1, 0, 0, 0]))
+            pieces.append((f"{name}_{side + 2}", [0, sign * (start + outer) / 2, zc], [start, thickness, zh], [1, 0, 0, 0]))
+    up = np.array([0.0, 0.0, 1.0])
+    quat = np.zeros(4)
+    half_side = HOLE_CHAMFER / np.sqrt(2)
+    for side in range(4):
+        angle = side * np.pi / 2
+        radial = np.array([np.cos(angle), np.sin(angle), 0.0])
+        tangent = np.cross(up, radial)
+        # Inner face from (inner, wall_height) to (inner + c, HOLE_DEPTH), as peg_in_hole's chamfer.
+        mujoco.mju_mat2Quat(quat, np.column_stack([tangent, (radial + up) / np.sqrt(2), (radial - up) / np.sqrt(2)]).ravel())
+        pieces.append((f"hole_chamfer_{side}", (inner + HOLE_CHAMFER) * radial + wall_height * up,
+                       [rim_inner, half_side, half_side], quat.copy()))
+    for name, pos, size, q in pieces:
+        geom = _box(block, name, pos, size, quat=q)
+        geom.solref = [CONTACT_TIMECONST, 1]
+        geom.solimp = list(STIFF_SOLIMP)
+        geom.friction = [0.5, 0.005, 0.0001]
+        geom.condim = 4
+        # Walls (bit 4) meet the peg and the fingers; the outer ones also rest on the table.
+        geom.contype, geom.conaffinity = 4, 0 if name.startswith("hole_chamfer") else 1
+        geom.rgba = [0.3, 0.4, 0.75, 1]
+
+
+def build_biman_insert(clearance: float) -> mujoco.MjModel:
+    """Compile the biman_insert scene with the given clearance (hole width minus peg width, m)."""
+    if not 0 < clearance < BIMAN_MAX_CLEARANCE:
+        raise ValueError(f"clearance must be in (0, 5) mm, got {clearance * 1000:.3f} mm")
+    with resources.as_file(ASSETS) as assets_dir:
+        spec = mujoco.MjSpec.from_file(str(assets_dir / "biman_insert.xml"))
+        for arm in BIMAN_ARMS:
+            panda = mujoco.MjSpec.from_file(str(assets_dir / "panda.xml"))
+            # panda.xml states joint ranges in radians; included by the single-arm scenes it takes
+            # their compiler setting, attached it keeps its own, so set it.
+            panda.compiler.degree = False
+            spec.attach(panda, site=f"{arm}_mount", prefix=f"{arm}/")
+    _block_bore(spec.body("block"), clearance)
+    model = spec.compile()
+    qpos, ctrl = model.qpos0.copy(), np.zeros(model.nu)
+    for arm in BIMAN_ARMS:
+        for i, q in enumerate(BIMAN_HOME_ARM):
+            qpos[model.joint(f"{arm}/joint{i + 1}").qposadr[0]] = q
+            ctrl[model.actuator(f"{arm}/joint{i + 1}").id] = q
+        for finger in ("finger_left", "finger_right"):
+            qpos[model.joint(f"{arm}/{finger}").qposadr[0]] = 0.04
+            ctrl[model.actuator(f"{arm}/{finger}").id] = 0.04
+    spec.add_key(name="home", qpos=qpos, ctrl=ctrl)
+    return spec.compile()

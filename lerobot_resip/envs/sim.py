@@ -1,13 +1,15 @@
 """Batched simulator of an assembly task: N environments stepped together in one process.
 
-This is the single implementation of every task. `FurnitureEnv` (the gymnasium face used by
-`lerobot-eval`) is this class with N = 1; RL training steps N environments at once, and
-`mujoco.batch` runs their physics on a thread pool with the GIL released.
+This is the single implementation of every task, with one arm or two. `FurnitureEnv` (the
+gymnasium face used by `lerobot-eval`) is this class with N = 1; RL training steps N environments
+at once, and `mujoco.batch` runs their physics on a thread pool with the GIL released.
 
-Control (10 Hz): the 10-d absolute end-effector action (position in the robot base frame,
-6D rotation, gripper +1 close / -1 open) is turned into joint position targets by one
-damped-least-squares IK step per control step; MuJoCo's position actuators are the joint PD
-and run every physics step (2.5 ms, 40 per control step).
+Control (the task's rate: 10 Hz for the single-arm tasks, 50 Hz for biman_insert): per arm, the
+10-d absolute end-effector action (position in the world frame, which is the robot base frame of
+the single-arm tasks, 6D rotation, gripper +1 close / -1 open) is turned into joint position
+targets by one damped-least-squares IK step per control step; MuJoCo's position actuators are the
+joint PD and run every physics step (2.5 ms, 40 per control step at 10 Hz, 8 at 50 Hz). A task with
+A arms takes 10 * A action values and observes 16 * A proprio values, arm after arm.
 """
 
 from __future__ import annotations
@@ -26,32 +28,53 @@ from lerobot_resip.envs.rotation import (
     rot6d_from_matrix,
     yaw_quat,
 )
-from lerobot_resip.envs.tasks import check_randomness, get_task
+from lerobot_resip.envs.tasks import ONE_ARM_WORKSPACE, check_randomness, get_task
 from lerobot_resip.envs.threads import ThreadEngagement
 
-CONTROL_HZ = 10
-ACTION_DIM = 10
-STATE_DIM = 16
+CONTROL_HZ = 10  # the single-arm tasks' control rate; a task's own is `TaskSpec.control_hz`
+ACTION_DIM = 10  # per arm
+STATE_DIM = 16  # per arm
 PART_POSE_DIM = 7
 ARM_DOF = 7
 GRIPPER_OPEN = 0.04  # m per finger
-# Tool positions the IK is asked to reach are clipped to this box (m, robot base frame).
-WORKSPACE_LOW = np.array([0.15, -0.45, 0.005])
-WORKSPACE_HIGH = np.array([0.80, 0.45, 0.60])
+# Tool positions the IK is asked to reach are clipped to the task's workspace box (m, world frame);
+# the single-arm tasks' box:
+WORKSPACE_LOW, WORKSPACE_HIGH = (np.array(corner) for corner in ONE_ARM_WORKSPACE)
+PUSH_DURATION = 0.1  # s, a perturbation's velocity is the reset offset over this time
 # A state with a speed above this (m/s or rad/s) or a non-finite value is a physics blow-up.
 MAX_SPEED = 50.0
 # A reset whose parts overlap by more than this (m) is drawn again.
 RESET_MAX_PENETRATION = 0.001
 
 
+class ArmIndices:
+    """Where one arm's quantities live in the model (names prefixed `prefix`, e.g. "left/")."""
+
+    def __init__(self, m: mujoco.MjModel, prefix: str, home_qpos: np.ndarray):
+        joints = [m.joint(f"{prefix}joint{i + 1}") for i in range(ARM_DOF)]
+        self.hand = m.body(f"{prefix}hand").id
+        self.tcp = m.site(f"{prefix}tcp").id
+        self.dofs = np.array([j.dofadr[0] for j in joints])
+        self.qpos = np.array([j.qposadr[0] for j in joints])
+        self.finger_qpos = np.array([m.joint(f"{prefix}{n}").qposadr[0] for n in ("finger_left", "finger_right")])
+        self.joint_low = m.jnt_range[[j.id for j in joints], 0]
+        self.joint_high = m.jnt_range[[j.id for j in joints], 1]
+        self.arm_ctrl = np.array([m.actuator(f"{prefix}joint{i + 1}").id for i in range(ARM_DOF)])
+        self.finger_ctrl = np.array([m.actuator(f"{prefix}{n}").id for n in ("finger_left", "finger_right")])
+        linvel, angvel = m.sensor(f"{prefix}tcp_linvel").adr[0], m.sensor(f"{prefix}tcp_angvel").adr[0]
+        self.linvel, self.angvel = slice(linvel, linvel + 3), slice(angvel, angvel + 3)
+        self.q_home = home_qpos[self.qpos].copy()
+
+
 class BatchedAssemblySim:
     """N copies of one task, reset and stepped together.
 
     Observations are dicts of (N, ...) float32 arrays:
-      - agent_pos (16): tool position (3), 6D rotation (6), linear velocity (3), angular velocity
-        (3), all in the robot base frame, and gripper opening (1), m;
+      - agent_pos (16 per arm, arm after arm in `task.arms` order): tool position (3), 6D rotation
+        (6), linear velocity (3), angular velocity (3), all in the world frame (the robot base
+        frame of the single-arm tasks), and gripper opening (1), m;
       - environment_state (7 per part): position (3) and unit quaternion (w, x, y, z), w >= 0,
-        of every part's body frame in the robot base frame, in `task.parts` order.
+        of every part's body frame in the world frame, in `task.parts` order.
 
     Args:
         task: task name (see `lerobot_resip.envs.tasks.TASKS`).
@@ -62,6 +85,8 @@ class BatchedAssemblySim:
         max_episode_steps: control steps before truncation (default: the task's).
         num_threads: physics threads (0: all CPUs).
         seed: seeds environment i with seed + i.
+        ik: the IK step's settings (default: `DiffIKConfig()`).
+        control_hz: control steps per second (default: the task's).
     """
 
     def __init__(
@@ -76,6 +101,7 @@ class BatchedAssemblySim:
         num_threads: int = 0,
         seed: int | None = None,
         ik: DiffIKConfig | None = None,
+        control_hz: int | None = None,
     ):
         self.task = get_task(task)
         self.randomness = check_randomness(randomness)
@@ -85,10 +111,17 @@ class BatchedAssemblySim:
         self.perturb = perturb
         self.perturb_prob = perturb_prob
         self.max_episode_steps = max_episode_steps or self.task.episode_length
+        self.control_hz = control_hz or self.task.control_hz
+        # The same IK limits at any control rate: they bound the error the IK step turns into joint
+        # targets, and the joint PD's time constant (kv / kp = 0.1 s) sets how fast the arm follows.
         self.ik = ik or DiffIKConfig()
+        self.num_arms = self.task.num_arms
+        self.action_dim = ACTION_DIM * self.num_arms
+        self.state_dim = STATE_DIM * self.num_arms
+        self._workspace_low, self._workspace_high = (np.array(corner) for corner in self.task.workspace)
 
         self.model = self.task.build_model(clearance)
-        self.substeps = round(1.0 / (CONTROL_HZ * self.model.opt.timestep))
+        self.substeps = round(1.0 / (self.control_hz * self.model.opt.timestep))
         self.batch = mujoco.batch.Batch(self.model, num_envs, nthread=num_threads, persistent=True)
         self._qpos = self.batch.bind("qpos")
         self._qvel = self.batch.bind("qvel")
@@ -101,16 +134,9 @@ class BatchedAssemblySim:
 
         m = self.model
         self._home = m.keyframe("home")
-        self._q_home = self._home.qpos[:ARM_DOF].copy()
-        self._hand = m.body("hand").id
-        self._tcp = m.site("tcp").id
-        self._arm_dofs = np.array([m.joint(f"joint{i + 1}").dofadr[0] for i in range(ARM_DOF)])
-        self._arm_qpos = np.array([m.joint(f"joint{i + 1}").qposadr[0] for i in range(ARM_DOF)])
-        self._finger_qpos = np.array([m.joint(n).qposadr[0] for n in ("finger_left", "finger_right")])
-        self._joint_low = m.jnt_range[[m.joint(f"joint{i + 1}").id for i in range(ARM_DOF)], 0]
-        self._joint_high = m.jnt_range[[m.joint(f"joint{i + 1}").id for i in range(ARM_DOF)], 1]
-        self._linvel = slice(m.sensor("tcp_linvel").adr[0], m.sensor("tcp_linvel").adr[0] + 3)
-        self._angvel = slice(m.sensor("tcp_angvel").adr[0], m.sensor("tcp_angvel").adr[0] + 3)
+        self._arms = [ArmIndices(m, f"{arm}/" if arm else "", self._home.qpos) for arm in self.task.arms]
+        # The first arm's tool site and joints (what the single-arm tests and benchmarks read).
+        self._tcp, self._arm_qpos = self._arms[0].tcp, self._arms[0].qpos
         self._part_bodies = np.array([m.body(p).id for p in self.task.parts])
         # Free joints of the movable parts: qpos address (7 values) and dof address (6 values).
         self._part_qpos = {p: m.joint(p).qposadr[0] for p in self.task.resets}
@@ -130,6 +156,10 @@ class BatchedAssemblySim:
     @property
     def env_state_dim(self) -> int:
         return PART_POSE_DIM * len(self.task.parts)
+
+    def arm_action(self, action: np.ndarray, arm: int) -> np.ndarray:
+        """The (N, 10) slice of (N, 10 * A) actions that drives arm `arm`."""
+        return action[:, ACTION_DIM * arm : ACTION_DIM * (arm + 1)]
 
     # ------------------------------------------------------------------ reset
     def reset(self, ids=None, seeds=None) -> dict[str, np.ndarray]:
@@ -182,7 +212,8 @@ class BatchedAssemblySim:
 
     # ------------------------------------------------------------------ step
     def step(self, action: np.ndarray, active: np.ndarray | None = None):
-        """Apply one 10 Hz action to every environment, or only to those where `active` (N bools).
+        """Apply one control step's (N, 10 * A) action to every environment, or only to those where
+        `active` (N bools).
 
         Returns (observation, reward, terminated, truncated, info) with (N,) arrays; info holds
         `is_success` and `physics_unstable` (an episode that blew up is truncated as a failure
@@ -191,8 +222,8 @@ class BatchedAssemblySim:
         stays as it was and their reward and flags are zero. Their actions must still be finite.
         """
         action = np.asarray(action, dtype=np.float64)
-        if action.shape != (self.num_envs, ACTION_DIM):
-            raise ValueError(f"action must have shape ({self.num_envs}, {ACTION_DIM}), got {action.shape}")
+        if action.shape != (self.num_envs, self.action_dim):
+            raise ValueError(f"action must have shape ({self.num_envs}, {self.action_dim}), got {action.shape}")
         if not np.isfinite(action).all():
             raise ValueError("action contains NaN or inf")
         if active is None:
@@ -202,8 +233,10 @@ class BatchedAssemblySim:
             raise ValueError(f"active must have shape ({self.num_envs},), got {active.shape}")
         ids = np.flatnonzero(active)
 
-        self._ctrl[:, :ARM_DOF] = self._joint_targets(action)
-        self._ctrl[:, ARM_DOF:] = np.where(action[:, 9:10] > 0, 0.0, GRIPPER_OPEN)
+        for k, arm in enumerate(self._arms):
+            arm_action = self.arm_action(action, k)
+            self._ctrl[:, arm.arm_ctrl] = self._joint_targets(arm, arm_action)
+            self._ctrl[:, arm.finger_ctrl] = np.where(arm_action[:, 9:10] > 0, 0.0, GRIPPER_OPEN)
         if self.perturb:
             self._push_parts(ids)
 
@@ -230,24 +263,25 @@ class BatchedAssemblySim:
         info = {"is_success": success, "physics_unstable": failed}
         return obs, reward, success, truncated, info
 
-    def _joint_targets(self, action: np.ndarray) -> np.ndarray:
-        target_pos = np.clip(action[:, :3], WORKSPACE_LOW, WORKSPACE_HIGH)
+    def _joint_targets(self, arm: ArmIndices, action: np.ndarray) -> np.ndarray:
+        target_pos = np.clip(action[:, :3], self._workspace_low, self._workspace_high)
         target_rot = matrix_from_rot6d(action[:, 3:9])
-        tcp_pos = self._site_xpos[:, self._tcp]
-        tcp_rot = self._site_xmat[:, self._tcp].reshape(-1, 3, 3)
-        jacp, jacr = self.batch.jac(self._hand, tcp_pos)
-        jac = np.concatenate([jacp[..., self._arm_dofs], jacr[..., self._arm_dofs]], axis=1)
-        qpos = self._qpos[:, self._arm_qpos]
+        tcp_pos = self._site_xpos[:, arm.tcp]
+        tcp_rot = self._site_xmat[:, arm.tcp].reshape(-1, 3, 3)
+        jacp, jacr = self.batch.jac(arm.hand, tcp_pos)
+        jac = np.concatenate([jacp[..., arm.dofs], jacr[..., arm.dofs]], axis=1)
+        qpos = self._qpos[:, arm.qpos]
         targets = diff_ik(
-            jac, target_pos - tcp_pos, orientation_error(target_rot, tcp_rot), qpos, self._q_home, self.ik
+            jac, target_pos - tcp_pos, orientation_error(target_rot, tcp_rot), qpos, arm.q_home, self.ik
         )
-        return np.clip(targets, self._joint_low, self._joint_high)
+        return np.clip(targets, arm.joint_low, arm.joint_high)
 
     def _push_parts(self, ids: np.ndarray) -> None:
-        """Paper's perturbation protocol: each part, with probability p per step, gets a push
-        sized like the reset randomisation (a velocity that would carry a free part the reset
-        offset within one control step; friction shortens it)."""
-        period = 1.0 / CONTROL_HZ
+        """Paper's perturbation protocol: each part, with probability p per control step, gets a
+        push sized like the reset randomisation (a velocity that would carry a free part the reset
+        offset within `PUSH_DURATION`, one control step of the single-arm tasks; friction shortens
+        it). At 50 Hz the pushes are as strong and five times as frequent per second."""
+        period = PUSH_DURATION
         for part, reset in self.task.resets.items():
             xy_range, yaw_range = reset.xy_range[self.randomness], reset.yaw_range[self.randomness]
             dof = self._part_dofs[part]
@@ -267,22 +301,28 @@ class BatchedAssemblySim:
         good = np.isfinite(last_qpos[ids]).all(axis=1, keepdims=True)
         self._qpos[ids] = np.where(good, last_qpos[ids], self._home.qpos)
         self._qvel[ids] = 0.0
-        self._ctrl[ids, :ARM_DOF] = self._qpos[np.ix_(ids, self._arm_qpos)]
+        for arm in self._arms:
+            self._ctrl[np.ix_(ids, arm.arm_ctrl)] = self._qpos[np.ix_(ids, arm.qpos)]
         self.batch.forward(ids)
 
     # ------------------------------------------------------------------ observation
     def observation(self) -> dict[str, np.ndarray]:
-        tcp_rot = self._site_xmat[:, self._tcp].reshape(-1, 3, 3)
-        agent_pos = np.concatenate(
-            [
-                self._site_xpos[:, self._tcp],
-                rot6d_from_matrix(tcp_rot),
-                self._sensordata[:, self._linvel],
-                self._sensordata[:, self._angvel],
-                self._qpos[:, self._finger_qpos].sum(axis=1, keepdims=True),
-            ],
-            axis=1,
-        )
+        proprio = []
+        for arm in self._arms:
+            tcp_rot = self._site_xmat[:, arm.tcp].reshape(-1, 3, 3)
+            proprio.append(
+                np.concatenate(
+                    [
+                        self._site_xpos[:, arm.tcp],
+                        rot6d_from_matrix(tcp_rot),
+                        self._sensordata[:, arm.linvel],
+                        self._sensordata[:, arm.angvel],
+                        self._qpos[:, arm.finger_qpos].sum(axis=1, keepdims=True),
+                    ],
+                    axis=1,
+                )
+            )
+        agent_pos = np.concatenate(proprio, axis=1)
         poses = np.concatenate(
             [self._xpos[:, self._part_bodies], canonical_quat(self._xquat[:, self._part_bodies])], axis=2
         )
@@ -292,8 +332,11 @@ class BatchedAssemblySim:
         }
 
     def is_success(self) -> np.ndarray:
-        """(N,) whether every assembly pair of the task is assembled (see `AssemblyPair`)."""
+        """(N,) whether every assembly pair of the task is assembled (see `AssemblyPair`), with the
+        task's held parts (`TaskSpec.held_above`) off the table."""
         success = np.ones(self.num_envs, dtype=bool)
+        for part, height in self.task.held_above.items():
+            success &= self._xpos[:, self.model.body(part).id, 2] >= height
         for pair in self.task.pairs:
             child, parent = self.model.body(pair.child).id, self.model.body(pair.parent).id
             parent_rot = quat_to_matrix(self._xquat[:, parent])
@@ -310,11 +353,12 @@ class BatchedAssemblySim:
 
     # ------------------------------------------------------------------ helpers
     def hold_action(self) -> np.ndarray:
-        """(N, 10) actions that hold every tool where it is, gripper open."""
-        tcp_rot = self._site_xmat[:, self._tcp].reshape(-1, 3, 3)
-        return np.concatenate(
-            [self._site_xpos[:, self._tcp], rot6d_from_matrix(tcp_rot), -np.ones((self.num_envs, 1))], axis=1
-        )
+        """(N, 10 * A) actions that hold every tool where it is, grippers open."""
+        actions = []
+        for arm in self._arms:
+            tcp_rot = self._site_xmat[:, arm.tcp].reshape(-1, 3, 3)
+            actions += [self._site_xpos[:, arm.tcp], rot6d_from_matrix(tcp_rot), -np.ones((self.num_envs, 1))]
+        return np.concatenate(actions, axis=1)
 
     def get_data(self, env: int, data: mujoco.MjData | None = None) -> mujoco.MjData:
         """MjData of one environment (for rendering or inspection)."""

@@ -52,6 +52,11 @@ class PartReset:
     )
 
 
+# m, box in the world frame the tool positions of the single-arm tasks are clipped to (the arm's
+# base is the world origin).
+ONE_ARM_WORKSPACE = ((0.15, -0.45, 0.005), (0.80, 0.45, 0.60))
+
+
 @dataclass(frozen=True)
 class TaskSpec:
     name: str
@@ -60,10 +65,23 @@ class TaskSpec:
     parts: tuple[str, ...]  # body names, in the order of `environment_state`
     resets: dict[str, PartReset]
     pairs: tuple[AssemblyPair, ...]
-    episode_length: int  # control steps at 10 Hz
+    episode_length: int  # control steps at `control_hz`
     # Fixed bodies (mocap) placed per environment at reset, not pushed by the perturbations.
     fixtures: dict[str, PartReset] = field(default_factory=dict)
     threads: tuple[scenes.ScrewThread, ...] = ()  # threaded pairs, engaged by the simulator
+    # The arms, in the order of the action and `agent_pos`: the name prefix of each arm's elements
+    # in the scene ("" for the single arm of panda.xml included as is; "left" for "left/joint1"...).
+    arms: tuple[str, ...] = ("",)
+    control_hz: int = 10  # control steps per second
+    workspace: tuple[tuple[float, float, float], tuple[float, float, float]] = ONE_ARM_WORKSPACE
+    # Parts whose frame must be at least this high (m) for the task to count as done (held parts).
+    held_above: dict[str, float] = field(default_factory=dict)
+    # Camera images the env renders: observation key -> camera name in the scene.
+    cameras: dict[str, str] = field(default_factory=lambda: {"front": "front", "wrist": "wrist"})
+
+    @property
+    def num_arms(self) -> int:
+        return len(self.arms)
 
 
 def _z_rotations(count: int) -> np.ndarray:
@@ -133,6 +151,44 @@ TASKS["one_leg"] = TaskSpec(
     ),
     episode_length=700,
     threads=(scenes.ONE_LEG_THREAD,),
+)
+
+
+_MOUTH_ALONG_MINUS_X = (float(np.cos(np.pi / 4)), 0.0, float(-np.sin(np.pi / 4)), 0.0)  # block z along -x
+
+
+def _square_peg_symmetries() -> np.ndarray:
+    """(8, 3, 3): a square bar, symmetric end for end, fits a square hole after any quarter turn
+    about its axis, either way round."""
+    flip = np.diag([1.0, -1.0, -1.0])  # half a turn about x
+    quarters = _z_rotations(4)
+    return np.concatenate([quarters, quarters @ flip])
+
+
+TASKS["biman_insert"] = TaskSpec(
+    name="biman_insert",
+    description="Pick up the peg and the block, one with each arm, and insert the peg into the block's hole in the air.",
+    build_model=scenes.build_biman_insert,
+    parts=("peg", "block"),
+    resets={
+        "peg": PartReset(xy=(-0.12, 0.06), z=scenes.PEG_HALF_WIDTH, quat=_LYING_ALONG_X),
+        "block": PartReset(xy=(0.12, -0.06), z=scenes.BLOCK_HALF_WIDTH, quat=_MOUTH_ALONG_MINUS_X),
+    },
+    pairs=(
+        AssemblyPair(
+            child="peg",
+            parent="block",
+            relative_pos=(0.0, 0.0, scenes.BIMAN_PEG_HALF_LENGTH),  # the peg's end on the hole's bottom
+            symmetries=_square_peg_symmetries(),
+        ),
+    ),
+    episode_length=500,  # 10 s, the paper's 500 steps at 50 Hz
+    arms=scenes.BIMAN_ARMS,
+    control_hz=50,
+    workspace=((-0.45, -0.45, 0.005), (0.45, 0.45, 0.60)),
+    # Both parts lifted: each frame 5 cm above the table (lying, they are 1 and 2.5 cm high).
+    held_above={"peg": 0.05, "block": 0.05},
+    cameras={"front": "front", "left_wrist": "left/wrist", "right_wrist": "right/wrist"},
 )
 
 

@@ -8,6 +8,8 @@ Example:
 
     lerobot-resip-collect --env.type=furniture --env.task=peg_in_hole --env.randomness=low \\
         --num_episodes=50 --dataset.root=outputs/demos --dataset.repo_id=local/peg_in_hole
+    lerobot-resip-collect --env.type=biman_insert --env.randomness=low \\
+        --num_episodes=50 --dataset.root=outputs/biman_demos --dataset.repo_id=local/biman_insert
 
 Output path semantics (`--dataset.root`, default `$HF_LEROBOT_HOME/<repo_id>`):
   - missing or an empty directory: the dataset is created there;
@@ -37,8 +39,9 @@ from lerobot.envs.configs import EnvConfig
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_IMAGES, OBS_STATE
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
-from lerobot_resip.envs.rendering import CAMERAS, CameraRenderer
+from lerobot_resip.envs.rendering import CameraRenderer
 from lerobot_resip.envs.sim import ACTION_DIM, STATE_DIM
+from lerobot_resip.envs.tasks import TaskSpec
 from lerobot_resip.hub import DATASET_CARD_TEMPLATE, card_template, invocation
 from lerobot_resip.scripts.cli import error_line
 
@@ -47,6 +50,7 @@ logger = logging.getLogger("lerobot_resip.collect")
 ROBOT_TYPE = "franka_panda"
 PROG = "lerobot-resip-collect"
 
+# One arm's names; a two-arm task's are these prefixed with the arm ("left_ee_pos_x", ...).
 STATE_NAMES = [
     *(f"ee_pos_{a}" for a in "xyz"),
     *(f"ee_rot6d_{i}" for i in range(6)),
@@ -56,6 +60,11 @@ STATE_NAMES = [
 ]
 ACTION_NAMES = [*(f"ee_pos_{a}" for a in "xyz"), *(f"ee_rot6d_{i}" for i in range(6)), "gripper"]
 assert len(STATE_NAMES) == STATE_DIM and len(ACTION_NAMES) == ACTION_DIM
+
+
+def arm_names(names: list[str], arms: tuple[str, ...]) -> list[str]:
+    """`names` once per arm, prefixed with the arm's name (no prefix for a task's single arm)."""
+    return [f"{arm}_{name}" if arm else name for arm in arms for name in names]
 
 
 def env_state_names(parts: tuple[str, ...]) -> list[str]:
@@ -83,7 +92,8 @@ class CollectDatasetConfig:
 
 @dataclass
 class CollectConfig:
-    # The simulated task: --env.type=furniture --env.task=... --env.randomness=... (see FurnitureEnvConfig).
+    # The simulated task: --env.type=furniture --env.task=... --env.randomness=... (see FurnitureEnvConfig),
+    # or --env.type=biman_insert --env.randomness=... (see BimanInsertEnvConfig).
     env: EnvConfig = field(default_factory=FurnitureEnvConfig)
     dataset: CollectDatasetConfig = field(default_factory=CollectDatasetConfig)
     # Successful episodes to save.
@@ -108,7 +118,7 @@ def _parse(cfg: CollectConfig) -> CollectConfig:
 def validate(cfg: CollectConfig) -> Path:
     """Check the config and return the dataset root; raises CollectError with a one-line reason."""
     if not isinstance(cfg.env, FurnitureEnvConfig):
-        raise CollectError(f"--env.type={cfg.env.type} is not supported; use --env.type=furniture")
+        raise CollectError(f"--env.type={cfg.env.type} is not supported; use --env.type=furniture or biman_insert")
     if cfg.num_episodes < 1:
         raise CollectError(f"--num_episodes must be >= 1, got {cfg.num_episodes}")
     if cfg.num_envs < 1:
@@ -162,14 +172,15 @@ def prepare_root(root: Path) -> None:
             root.rmdir()
 
 
-def dataset_features(env_cfg: FurnitureEnvConfig, parts: tuple[str, ...], use_videos: bool) -> dict:
+def dataset_features(env_cfg: FurnitureEnvConfig, task: TaskSpec, use_videos: bool) -> dict:
+    parts, arms = task.parts, task.arms
     features = {
-        OBS_STATE: {"dtype": "float32", "shape": (STATE_DIM,), "names": STATE_NAMES},
+        OBS_STATE: {"dtype": "float32", "shape": (STATE_DIM * len(arms),), "names": arm_names(STATE_NAMES, arms)},
         OBS_ENV_STATE: {"dtype": "float32", "shape": (7 * len(parts),), "names": env_state_names(parts)},
-        ACTION: {"dtype": "float32", "shape": (ACTION_DIM,), "names": ACTION_NAMES},
+        ACTION: {"dtype": "float32", "shape": (ACTION_DIM * len(arms),), "names": arm_names(ACTION_NAMES, arms)},
     }
     if env_cfg.obs_type == "pixels_state":
-        for cam in CAMERAS:
+        for cam in task.cameras:
             features[f"{OBS_IMAGES}.{cam}"] = {
                 "dtype": "video" if use_videos else "image",
                 "shape": (env_cfg.observation_height, env_cfg.observation_width, 3),
@@ -195,7 +206,7 @@ def dataset_description(
         success_rate=successes / max(1, attempts),
         seed=cfg.seed,
         repo_id=cfg.dataset.repo_id,
-        command=invocation(PROG) or f"{PROG} --env.type=furniture --env.task={env_cfg.task} "
+        command=invocation(PROG) or f"{PROG} --env.type={env_cfg.type} --env.task={env_cfg.task} "
         f"--env.randomness={env_cfg.randomness} --num_episodes={cfg.num_episodes} --seed={cfg.seed}",
     )
 
@@ -227,7 +238,7 @@ def collect(cfg: CollectConfig, root: Path) -> int:
     dataset = LeRobotDataset.create(
         cfg.dataset.repo_id,
         fps=env_cfg.fps,
-        features=dataset_features(env_cfg, sim.task.parts, cfg.dataset.use_videos),
+        features=dataset_features(env_cfg, sim.task, cfg.dataset.use_videos),
         root=root,
         robot_type=ROBOT_TYPE,
         use_videos=cfg.dataset.use_videos,

@@ -37,7 +37,6 @@ from lerobot.envs.configs import EnvConfig
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
 from lerobot_resip.envs.rendering import CameraRenderer
-from lerobot_resip.envs.sim import CONTROL_HZ
 from lerobot_resip.hub import TRAIN_CONFIG_FILE, invocation
 from lerobot_resip.policies.resip.configuration_resip import read_json_file, resolve_checkpoint_file
 from lerobot_resip.rl.rollout import PolicyIO, evaluate
@@ -194,7 +193,7 @@ class VideoRecorder:
         paths = []
         for episode, frames in sorted(self.frames.items()):
             path = directory / f"episode_{episode}_{'success' if success[episode] else 'failure'}.mp4"
-            write_video(path, frames, fps=CONTROL_HZ)
+            write_video(path, frames, fps=self.renderer.sim.control_hz)
             paths.append(str(path))
         self.renderer.close()
         return paths
