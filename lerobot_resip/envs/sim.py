@@ -21,11 +21,9 @@ from lerobot_resip.envs.rotation import (
     canonical_quat,
     matrix_from_rot6d,
     orientation_error,
-    quat_to_matrix,
     rot6d_from_matrix,
-    yaw_quat,
 )
-from lerobot_resip.envs.tasks import check_randomness, get_task
+from lerobot_resip.envs.tasks import assembled, check_randomness, get_task, sample_part_poses
 
 CONTROL_HZ = 10
 ACTION_DIM = 10
@@ -139,13 +137,10 @@ class BatchedAssemblySim:
         return self.observation()
 
     def _place_parts(self, env: int) -> None:
-        rng = self._rngs[env]
-        for part, reset in self.task.resets.items():
-            xy_range, yaw_range = reset.xy_range[self.randomness], reset.yaw_range[self.randomness]
+        for part, (pos, quat) in sample_part_poses(self.task, self.randomness, self._rngs[env]).items():
             adr = self._part_qpos[part]
-            self._qpos[env, adr : adr + 2] = np.asarray(reset.xy) + rng.uniform(-xy_range, xy_range, 2)
-            self._qpos[env, adr + 2] = reset.z
-            self._qpos[env, adr + 3 : adr + 7] = yaw_quat(rng.uniform(-yaw_range, yaw_range))
+            self._qpos[env, adr : adr + 3] = pos
+            self._qpos[env, adr + 3 : adr + 7] = quat
 
     # ------------------------------------------------------------------ step
     def step(self, action: np.ndarray, active: np.ndarray | None = None):
@@ -257,20 +252,10 @@ class BatchedAssemblySim:
         }
 
     def is_success(self) -> np.ndarray:
-        """(N,) whether every assembly pair of the task is assembled (see `AssemblyPair`)."""
-        success = np.ones(self.num_envs, dtype=bool)
-        for pair in self.task.pairs:
-            child, parent = self.model.body(pair.child).id, self.model.body(pair.parent).id
-            parent_rot = quat_to_matrix(self._xquat[:, parent])
-            child_rot = quat_to_matrix(self._xquat[:, child])
-            rel_pos = np.einsum("nji,nj->ni", parent_rot, self._xpos[:, child] - self._xpos[:, parent])
-            rel_rot = np.swapaxes(parent_rot, 1, 2) @ child_rot
-            pos_ok = (np.abs(rel_pos - np.asarray(pair.relative_pos)) <= pair.pos_tolerance).all(axis=1)
-            # diag(rel_rot @ S^T) = row-wise cosines against each symmetric assembled rotation.
-            cosines = np.einsum("nij,sij->nsi", rel_rot, pair.symmetries)
-            rot_ok = (cosines >= pair.rot_cosine).all(axis=2).any(axis=1)
-            success &= pos_ok & rot_ok
-        return success
+        """(N,) whether every assembly pair of the task is assembled (see `tasks.assembled`)."""
+        return assembled(
+            self.task, self._xpos[:, self._part_bodies], self._xquat[:, self._part_bodies]
+        )
 
     # ------------------------------------------------------------------ helpers
     def get_data(self, env: int, data: mujoco.MjData | None = None) -> mujoco.MjData:

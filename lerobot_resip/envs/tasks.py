@@ -86,6 +86,46 @@ TASKS: dict[str, TaskSpec] = {
 }
 
 
+def sample_part_poses(task: TaskSpec, randomness: str, rng: np.random.Generator) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Reset pose of every part: {part: (position (3,), quaternion (w, x, y, z))}, robot base frame.
+
+    The draws (x, y offsets then yaw, part by part in `task.resets` order) fix what a seed means; the
+    simulator and the franky-sim bench both place parts with this function.
+    """
+    check_randomness(randomness)
+    poses = {}
+    for part, reset in task.resets.items():
+        xy_range, yaw_range = reset.xy_range[randomness], reset.yaw_range[randomness]
+        xy = np.asarray(reset.xy) + rng.uniform(-xy_range, xy_range, 2)
+        yaw = rng.uniform(-yaw_range, yaw_range)
+        poses[part] = (np.array([xy[0], xy[1], reset.z]), np.array([np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)]))
+    return poses
+
+
+def assembled(task: TaskSpec, positions: np.ndarray, quats: np.ndarray) -> np.ndarray:
+    """(N,) whether every assembly pair of `task` is assembled (see `AssemblyPair`).
+
+    Args:
+        positions: (N, P, 3) part positions, parts in `task.parts` order (any common frame).
+        quats: (N, P, 4) unit quaternions (w, x, y, z) of the parts in the same frame.
+    """
+    from lerobot_resip.envs.rotation import quat_to_matrix
+
+    positions, quats = np.asarray(positions, dtype=np.float64), np.asarray(quats, dtype=np.float64)
+    success = np.ones(len(positions), dtype=bool)
+    for pair in task.pairs:
+        child, parent = task.parts.index(pair.child), task.parts.index(pair.parent)
+        parent_rot, child_rot = quat_to_matrix(quats[:, parent]), quat_to_matrix(quats[:, child])
+        rel_pos = np.einsum("nji,nj->ni", parent_rot, positions[:, child] - positions[:, parent])
+        rel_rot = np.swapaxes(parent_rot, 1, 2) @ child_rot
+        pos_ok = (np.abs(rel_pos - np.asarray(pair.relative_pos)) <= pair.pos_tolerance).all(axis=1)
+        # diag(rel_rot @ S^T) = row-wise cosines against each symmetric assembled rotation.
+        cosines = np.einsum("nij,sij->nsi", rel_rot, pair.symmetries)
+        rot_ok = (cosines >= pair.rot_cosine).all(axis=2).any(axis=1)
+        success &= pos_ok & rot_ok
+    return success
+
+
 def get_task(name: str) -> TaskSpec:
     if name not in TASKS:
         raise ValueError(f"unknown task {name!r}; available tasks: {', '.join(sorted(TASKS))}")
