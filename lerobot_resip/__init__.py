@@ -6,4 +6,5 @@ policy type, the `franka` robot type and the `mujoco_sim` camera type with LeRob
 
 from lerobot_resip import envs  # noqa: F401
 from lerobot_resip import policies  # noqa: F401
+from lerobot_resip import cameras  # noqa: F401
 from lerobot_resip import robots  # noqa: F401

@@ -19,6 +19,7 @@ import logging
 import multiprocessing as mp
 import os
 import queue
+import shutil
 import tempfile
 import threading
 import time
@@ -230,6 +231,9 @@ def _serve(config: BenchConfig, control) -> None:
         if listener is not None:
             with contextlib.suppress(Exception):
                 listener.close()
+        if scene is not None:
+            scene.cleanup()
+        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 def _run_paced(server, stop: threading.Event, realtime: bool) -> None:
