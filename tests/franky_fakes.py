@@ -106,7 +106,7 @@ class FakeRobot:
             raise ControlException("cartesian_reflex: force threshold exceeded")
         if isinstance(motion, CartesianMotion):
             self._reach(motion.target)
-            self.is_in_control = True
+            self.is_in_control = asynchronous
         elif isinstance(motion, JointMotion):
             self.is_in_control = False
 
@@ -178,6 +178,11 @@ class Gripper:
     def move(self, width, speed):
         self.commands.append(("move", width))
         self.width = width
+        return True
+
+    def grasp(self, width, speed, force, epsilon_inner, epsilon_outer):
+        self.commands.append(("grasp", force))
+        self.width = 0.02
         return True
 
 

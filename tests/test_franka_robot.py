@@ -162,6 +162,7 @@ def test_targets_reach_the_arm_clamped(fake_robot, controller):
     assert sent["ee.x.pos"] == pytest.approx(start[0] + 0.02)  # the returned action is what was sent
     assert arm.targets[-1][0, 3] == pytest.approx(start[0] + 0.02)
     assert robot.clamp_counts["step"] == 1
+    robot.arm._hand.wait_done(5.0)  # the hand runs its commands in the background
     assert robot.arm.gripper.commands[-1] == ("grasp", 20.0)
 
 

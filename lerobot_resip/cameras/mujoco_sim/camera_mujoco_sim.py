@@ -33,6 +33,11 @@ class MujocoSimCamera(Camera):
         return f"MujocoSimCamera({self.config.camera})"
 
     @property
+    def bench(self):
+        """The `BenchClient` this camera renders from (the franky-sim bench's scene)."""
+        return self._client
+
+    @property
     def is_connected(self) -> bool:
         return self._client is not None
 

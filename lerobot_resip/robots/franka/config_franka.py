@@ -35,6 +35,9 @@ class FrankaConfig(RobotConfig):
         robot_ip: the FCI address of the robot (Desk: "Activate FCI"); for franky-sim, the address it prints.
         cameras: LeRobot camera configs; their frames are observations (`observation.images.<name>`) and,
             for the cameras named in `tag_calibration`, the source of the part poses.
+        image_observations: false: the cameras only feed the tag estimator, and observations (and the
+            datasets recorded from them) carry no images: a state-based policy does not use them, and
+            encoding three 1280 x 960 streams costs a small machine more than the control loop.
         task: the furniture task whose parts are observed (their poses follow `observation.state`'s 16
             proprio values, 7 per part, in the task's part order), or None (default) for no part poses.
         tag_calibration: JSON with each tag camera's intrinsics and mounting pose (and optionally the tag
@@ -55,6 +58,8 @@ class FrankaConfig(RobotConfig):
             motions (the position controller and the move home), in (0, 1].
         home_joints: the joint posture the arm moves to (a planned joint motion) at connect and between
             episodes; None leaves the arm where it is.
+        retreat_height: before that move, a tool point lower than this (m, policy frame) is first lifted
+            straight up to it, with the hand open, so the joint move does not sweep through the parts.
         workspace_low, workspace_high: the box (m, policy frame) every tool-point target is clamped to.
         max_relative_target: the largest tool-point step (m) one action may ask for, measured from the
             measured tool point (LeRobot's name for per-tick step limits). 0.05 m is the training
@@ -75,6 +80,7 @@ class FrankaConfig(RobotConfig):
 
     robot_ip: str = ""
     cameras: dict[str, CameraConfig] = field(default_factory=dict)
+    image_observations: bool = True
     task: str | None = None
     tag_calibration: Path | None = None
     policy_frame_in_base: tuple[float, float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
@@ -87,6 +93,7 @@ class FrankaConfig(RobotConfig):
     posture_stiffness: float = 10.0
     relative_dynamics_factor: float = 0.2
     home_joints: tuple[float, ...] | None = HOME_JOINTS
+    retreat_height: float = 0.15
 
     workspace_low: tuple[float, float, float] = tuple(WORKSPACE_LOW)
     workspace_high: tuple[float, float, float] = tuple(WORKSPACE_HIGH)

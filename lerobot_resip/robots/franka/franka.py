@@ -7,7 +7,7 @@ Observation (`observation_features`, in this order; every float key ends in `.po
     `gripper.width.pos` the finger opening (m): the simulator's 16-d `agent_pos`, in the policy frame;
   - with a task, per part in the task's order `<part>.{x,y,z}.pos` and `<part>.{qw,qx,qy,qz}.pos`: the
     part's body frame from AprilTags, in the policy frame, w >= 0: the simulator's `environment_state`;
-  - one `(H, W, 3)` image per camera.
+  - one `(H, W, 3)` image per camera (unless `image_observations` is false).
 
 Action (`action_features`): `ee.{x,y,z}.pos`, `ee.r{0..5}.pos` (absolute tool target, policy frame) and
 `gripper.cmd.pos` (> 0 closes with `gripper_force`, otherwise opens): the simulator's 10-d action. The 9
@@ -50,6 +50,8 @@ PROPRIO_KEYS = (*POSE_KEYS, *VELOCITY_KEYS, GRIPPER_WIDTH_KEY)  # the simulator'
 ACTION_KEYS = (*POSE_KEYS, GRIPPER_CMD_KEY)  # the simulator's 10-d action
 PART_POSE_FIELDS = ("x", "y", "z", "qw", "qx", "qy", "qz")
 INTERRUPTED = "interrupted (Ctrl-C)"
+SETTLED_LINEAR = 0.002  # m/s: below this (and SETTLED_ANGULAR, rad/s) the arm counts as at rest
+SETTLED_ANGULAR = 0.01
 
 
 def part_keys(part: str) -> tuple[str, ...]:
@@ -102,6 +104,8 @@ class Franka(Robot):
         self._previous_sigint = None
         self._last_obs_time: float | None = None
         self._part_poses: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._obs_times: list[float] = []  # robot clock at each observation since reset()
+        self._latencies: list[float] = []  # robot clock from an observation to the next target
 
     # ------------------------------------------------------------------ features
     @cached_property
@@ -109,8 +113,9 @@ class Franka(Robot):
         features: dict[str, type | tuple] = dict.fromkeys(PROPRIO_KEYS, float)
         for part in self.parts:
             features.update(dict.fromkeys(part_keys(part), float))
-        for name, cam in self.cameras.items():
-            features[name] = (cam.height, cam.width, 3)
+        if self.config.image_observations:
+            for name, cam in self.cameras.items():
+                features[name] = (cam.height, cam.width, 3)
         return features
 
     @cached_property
@@ -120,6 +125,11 @@ class Franka(Robot):
     @property
     def is_connected(self) -> bool:
         return self.arm is not None and all(cam.is_connected for cam in self.cameras.values())
+
+    @property
+    def interrupted(self) -> bool:
+        """Ctrl-C was pressed since the last `reset()`."""
+        return self._interrupted.is_set()
 
     @property
     def is_calibrated(self) -> bool:
@@ -163,9 +173,11 @@ class Franka(Robot):
             try:
                 self.arm.stop()
                 self.arm.open_gripper_blocking()
+                self._retreat()
                 if self.config.home_joints is not None:
                     self.arm.move_joints(self.config.home_joints)
                 self.arm.start(self.config.home_joints)
+                self._settle()
                 break
             except ControlLost as err:
                 self.arm.stop()
@@ -179,7 +191,30 @@ class Franka(Robot):
         self.stop_reason = None
         self._part_poses = {}
         self._last_obs_time = None
+        self._obs_times, self._latencies = [], []
         self._armed = True
+
+    def _settle(self, timeout: float = 2.0) -> None:
+        """Wait (robot clock) until the arm is at rest: the simulator starts every episode from rest, and the
+        policy reads the tool's velocity."""
+        end = self.arm.robot_time() + timeout
+        while self.arm.robot_time() < end:
+            linear, angular = self.arm.tool_twist()
+            if np.linalg.norm(linear) < SETTLED_LINEAR and np.linalg.norm(angular) < SETTLED_ANGULAR:
+                return
+            time.sleep(0.01)
+        logger.warning("franka: the arm did not come to rest within %.0f s of robot time", timeout)
+
+    def _retreat(self) -> None:
+        """Lift the tool straight up to `retreat_height` (policy frame) before the joint move home, so that
+        move does not sweep the hand through the parts."""
+        pos_b, rot_b = self.arm.tool_pose()
+        pos, rot = self.frame.to_policy(pos_b, rot_b)
+        if pos[2] >= self.config.retreat_height:
+            return
+        target = pos.copy()
+        target[2] = min(self.config.retreat_height, self.limits.high[2])
+        self.arm.move_cartesian(*self.frame.to_base(target, rot))
 
     @check_if_not_connected
     def disconnect(self) -> None:
@@ -207,21 +242,33 @@ class Franka(Robot):
         )
         obs: dict = {key: float(v) for key, v in zip(PROPRIO_KEYS, values, strict=True)}
         images = {name: cam.read_latest() for name, cam in self.cameras.items()}
-        obs.update(images)
+        if self.config.image_observations:
+            obs.update(images)
         if self.parts:
             obs.update(self._part_observation(images, (pos_b, rot_b)))
         return obs
 
     def _wait_for_robot_clock(self) -> None:
-        if not self.config.sync_to_robot_clock:
-            return
-        period = 1.0 / self.config.control_hz
         now = self.arm.robot_time()
-        if self._last_obs_time is not None:
+        if self.config.sync_to_robot_clock and self._last_obs_time is not None:
+            period = 1.0 / self.config.control_hz
             while now < self._last_obs_time + period - 5e-4:
                 time.sleep(min(0.005, period / 20))
                 now = self.arm.robot_time()
         self._last_obs_time = now
+        self._obs_times.append(now)
+
+    def timing(self) -> dict[str, float]:
+        """Robot-clock timing since `reset()` (ms): the period between observations, and the latency from an
+        observation to the target computed from it. The training simulator's: 100 and 0."""
+        periods = np.diff(self._obs_times) * 1000
+        latencies = np.asarray(self._latencies) * 1000
+        out = {}
+        if len(periods):
+            out.update(period_ms=round(float(periods.mean()), 1), period_ms_max=round(float(periods.max()), 1))
+        if len(latencies):
+            out.update(latency_ms=round(float(latencies.mean()), 1), latency_ms_max=round(float(latencies.max()), 1))
+        return out
 
     def _part_observation(self, images: dict, tool_pose_base) -> dict[str, float]:
         seen = self.tags.estimate(images, tool_pose_base)
@@ -259,6 +306,8 @@ class Franka(Robot):
             pos, rot, clamped = self.limits.limit(target_pos, target_rot, tool_pos, tool_rot)
             self._count(clamped)
             self.arm.set_target(*self.frame.to_base(pos, rot))
+            if self._last_obs_time is not None:
+                self._latencies.append(self.arm.robot_time() - self._last_obs_time)
             if grip is not None:
                 self.arm.grip(grip > 0)
         except ControlLost as err:

@@ -7,6 +7,7 @@ class sends it and turns every way of losing control into one exception, `Contro
 from __future__ import annotations
 
 import logging
+import threading
 from types import ModuleType
 
 import numpy as np
@@ -54,8 +55,7 @@ class FrankyArm:
         self.gripper = None
         self._tracker = None
         self._moving = False  # a position-mode motion is running
-        self._gripper_closed: bool | None = None
-        self._gripper_future = None
+        self._hand: _HandWorker | None = None
 
     # ------------------------------------------------------------------ connection
     def connect(self) -> None:
@@ -68,14 +68,19 @@ class FrankyArm:
             raise ControlLost(f"the robot at {cfg.robot_ip} is in an error state and did not recover; check Desk")
         self.robot.set_collision_behavior(list(cfg.collision_torque_thresholds), list(cfg.collision_force_thresholds))
         self.gripper = fk.Gripper(cfg.robot_ip)
+        self._hand = _HandWorker(self.gripper, cfg.gripper_speed, cfg.gripper_force)
+        self._hand.start()
 
     def disconnect(self) -> None:
         """Stop the arm; franky has no close(), the connection ends when the objects are released."""
         try:
             self.stop()
         finally:
+            if self._hand is not None:
+                self._hand.close()
             self.robot = None
             self.gripper = None
+            self._hand = None
 
     # ------------------------------------------------------------------ state
     def tool_pose(self) -> tuple[np.ndarray, np.ndarray]:
@@ -108,6 +113,19 @@ class FrankyArm:
             self.robot.move(motion)
         except self.franky.ControlException as err:
             raise ControlLost(f"the move to the home posture failed: {_one_line(err)}") from err
+
+    def move_cartesian(self, pos: np.ndarray, rot: np.ndarray) -> None:
+        """Planned straight-line tool motion to a pose (base frame) at the configured dynamics factor; blocks."""
+        self.stop()
+        fk = self.franky
+        motion = fk.CartesianMotion(
+            fk.Affine(np.asarray(pos, dtype=np.float64), _xyzw(rot)), fk.ReferenceType.Absolute,
+            relative_dynamics_factor=self.config.relative_dynamics_factor,
+        )
+        try:
+            self.robot.move(motion)
+        except fk.ControlException as err:
+            raise ControlLost(f"the retreat move failed: {_one_line(err)}") from err
 
     def start(self, home_joints: tuple[float, ...] | None) -> None:
         """Start following targets from the current pose (the impedance tracker starts here)."""
@@ -166,21 +184,13 @@ class FrankyArm:
         raise ControlLost(reason)
 
     def grip(self, close: bool) -> None:
-        """Close (grasp with the configured force) or open the hand; only a change is sent (asynchronously)."""
-        if close == self._gripper_closed:
-            return
-        cfg = self.config
-        if close:
-            # Width 0 with a wide outer tolerance: the grasp holds whatever lies between the fingers.
-            self._gripper_future = self.gripper.grasp_async(0.0, cfg.gripper_speed, cfg.gripper_force, 0.08, 0.08)
-        else:
-            self._gripper_future = self.gripper.move_async(0.08, cfg.gripper_speed)
-        self._gripper_closed = close
+        """Ask the hand to close (grasp with the configured force) or open; never blocks (see `_HandWorker`)."""
+        self._hand.request(close)
 
-    def open_gripper_blocking(self) -> None:
-        self._gripper_closed = None
-        self.gripper.move(0.08, self.config.gripper_speed)
-        self._gripper_closed = False
+    def open_gripper_blocking(self, timeout: float = 30.0) -> None:
+        self._hand.request(False)
+        if not self._hand.wait_done(timeout):
+            raise ControlLost(f"the hand did not open within {timeout:.0f} s")
 
     def stop(self) -> None:
         """No further targets: the tracker ramps into a damping-only stop, a planned motion is stopped."""
@@ -203,6 +213,58 @@ class FrankyArm:
         except Exception as err:  # noqa: BLE001 - any failure here means "not recovered"
             logger.warning("franka: recover_from_errors raised %s", _one_line(err))
             return False
+
+
+class _HandWorker(threading.Thread):
+    """Runs the hand's commands in the background, always towards the latest request.
+
+    libfranka runs one hand command at a time, and a new command (even `stop`) waits for the running one to
+    finish (0.5-1.6 s for a full stroke): sent from the 10 Hz loop it would stall the arm's targets. Here
+    the loop only records what it wants; this thread sends it once the hand is free.
+    """
+
+    def __init__(self, gripper, speed: float, force: float):
+        super().__init__(daemon=True, name="franka-hand")
+        self.gripper, self.speed, self.force = gripper, speed, force
+        self._wanted: bool | None = None
+        self._sent: bool | None = None
+        self._busy = False
+        self._closed = False
+        self._cond = threading.Condition()
+
+    def request(self, close: bool) -> None:
+        with self._cond:
+            self._wanted = bool(close)
+            self._cond.notify_all()
+
+    def wait_done(self, timeout: float) -> bool:
+        """Wait until the hand has carried out the latest request."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._busy and self._sent == self._wanted, timeout)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._closed or self._wanted != self._sent)
+                if self._closed:
+                    return
+                close, self._busy = self._wanted, True
+            try:
+                if close:
+                    # Width 0 with a wide outer tolerance: the grasp holds whatever lies between the fingers.
+                    self.gripper.grasp(0.0, self.speed, self.force, 0.08, 0.08)
+                else:
+                    self.gripper.move(0.08, self.speed)
+            except Exception as err:  # noqa: BLE001 - a failed grasp (nothing held) is not an arm error
+                logger.debug("franka: hand command reported %s", _one_line(err))
+            with self._cond:
+                self._sent, self._busy = close, False
+                self._cond.notify_all()
 
 
 def _one_line(err: BaseException) -> str:

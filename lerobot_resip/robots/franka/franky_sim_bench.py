@@ -138,9 +138,24 @@ class BenchClient:
     def assembled(self) -> bool:
         return self._ask("assembled")
 
+    def history(self) -> list[dict]:
+        """One entry per `reset_parts`: the seed, and whether the parts were assembled just before it."""
+        return self._ask("history")
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self._conn.close()
+
+
+def reset_bench_parts(robot, seed: int) -> None:
+    """`lerobot-resip-rollout --scene_reset` hook: the bench places the parts for `seed` (its history keeps
+    whether they were assembled before). The bench is the one the robot's `mujoco_sim` cameras render."""
+    from lerobot_resip.cameras.mujoco_sim import MujocoSimCamera
+
+    cameras = [cam for cam in getattr(robot, "cameras", {}).values() if isinstance(cam, MujocoSimCamera)]
+    if not cameras:
+        raise ValueError("reset_bench_parts needs a robot with a mujoco_sim camera of the franky-sim bench")
+    cameras[0].bench.reset_parts(seed)
 
 
 # ---------------------------------------------------------------------------------------------- child side
@@ -259,19 +274,25 @@ def _run_paced(server, stop: threading.Event, realtime: bool) -> None:
 
 
 def _accept(listener, sim, scene, requests: _StepRequests, randomness: str) -> None:
+    history: list[dict] = []
     while True:
         try:
             conn = listener.accept()
         except OSError:
             return
-        threading.Thread(target=_handle, args=(conn, sim, scene, requests, randomness), daemon=True).start()
+        threading.Thread(target=_handle, args=(conn, sim, scene, requests, randomness, history), daemon=True).start()
 
 
-def _handle(conn, sim, scene, requests: _StepRequests, randomness: str) -> None:
+def _handle(conn, sim, scene, requests: _StepRequests, randomness: str, history: list) -> None:
+    def reset_parts(s, seed):
+        history.append({"seed": seed, "assembled_before": scene.assembled(s), "time": float(s.data.time)})
+        scene.reset_parts(s, randomness, seed)
+
     handlers = {
         "model_xml": lambda: scene.model_xml,
         "state": lambda: requests.call(scene.snapshot),
-        "reset_parts": lambda seed: requests.call(lambda s: scene.reset_parts(s, randomness, seed)),
+        "reset_parts": lambda seed: requests.call(lambda s: reset_parts(s, seed)),
+        "history": lambda: list(history),
         "part_poses": lambda: requests.call(scene.part_poses),
         "assembled": lambda: requests.call(scene.assembled),
     }
