@@ -186,6 +186,28 @@ def test_reflex_stops_fails_episode_and_recovers_once(fake_robot, controller):
     assert len(arm.targets) == n_targets + 1
 
 
+def test_hand_commands_never_stall_the_targets(fake_robot, monkeypatch):
+    """libfranka runs one hand command at a time (a new one waits for the running one): the robot sends them
+    from a background thread, so targets keep flowing while the hand moves."""
+    robot, arm = fake_robot()
+    gripper = robot.arm.gripper
+    slow_grasp = gripper.grasp
+
+    def grasp(*args):
+        time.sleep(0.5)
+        return slow_grasp(*args)
+
+    monkeypatch.setattr(gripper, "grasp", grasp)
+    here = tool(robot.get_observation())
+    start = time.perf_counter()
+    for i in range(6):  # close, open, close, ... every tick
+        robot.send_action(action(here, grip=1.0 if i % 2 == 0 else -1.0))
+    assert time.perf_counter() - start < 0.3
+    assert len(arm.targets) == 6
+    assert robot.arm._hand.wait_done(5.0)
+    assert gripper.commands[-1] == ("move", 0.08)  # it ends where the last request asked
+
+
 def test_lost_control_loop_counts_as_a_stop(fake_robot):
     robot, arm = fake_robot(controller="impedance")
     here = tool(robot.get_observation())

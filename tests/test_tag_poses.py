@@ -65,6 +65,46 @@ def test_estimates_match_true_poses_on_rendered_scenes():
         assert max(e["pos_mm"]) < 5.0, (part, e["pos_mm"])
 
 
+def test_a_lone_face_far_away_is_refused_not_mirrored():
+    """One camera, one tag of the peg seen from 1 m: IPPE's two poses fit about equally; no pose is returned
+    rather than a possibly mirrored one. A second view of another face settles it."""
+    import cv2
+
+    layout = default_layout("peg_in_hole")
+    K = np.array([[1159.0, 0, 639.5], [0, 1159.0, 479.5], [0, 0, 1]])
+    tag = next(t for t in layout["peg"] if t.id == 1)  # the +x face, upper
+
+    def camera(name, position, look_at):
+        z = look_at - position
+        z /= np.linalg.norm(z)
+        x = np.cross(z, [0.0, 0.0, 1.0])
+        x /= np.linalg.norm(x)
+        pose = np.eye(4)
+        pose[:3, :3], pose[:3, 3] = np.column_stack([x, np.cross(z, x), z]), position
+        return CameraCalibration(name, K, np.zeros(5), "fixed", pose)
+
+    peg_pos = np.array([0.45, 0.15, 0.035])
+    front = camera("front", np.array([1.45, 0.15, 0.035]), peg_pos)  # straight at the +x face, 1 m away
+
+    def corners(cam, t):
+        world = t.corners() + peg_pos
+        cam_from_base = np.linalg.inv(cam.pose)
+        pixels, _ = cv2.projectPoints(world @ cam_from_base[:3, :3].T + cam_from_base[:3, 3], np.zeros(3), np.zeros(3), K, None)
+        return pixels.reshape(4, 2) + np.random.default_rng(t.id).normal(0, 0.15, (4, 2))
+
+    estimator = TagPoseEstimator({"front": front}, layout)
+    estimator.detect = lambda image: {tag.id: corners(front, tag)}
+    assert estimator.estimate({"front": None})["peg"] is None
+    side = camera("side", np.array([0.45, 1.15, 0.035]), peg_pos)  # at the +y face
+    side_tag = next(t for t in layout["peg"] if t.id == 3)
+    estimator = TagPoseEstimator({"front": front, "side": side}, layout)
+    views = {"front": {tag.id: corners(front, tag)}, "side": {side_tag.id: corners(side, side_tag)}}
+    estimator.detect = lambda image: views[image]
+    found = estimator.estimate({"front": "front", "side": "side"})["peg"]
+    assert found is not None and np.linalg.norm(found[0] - peg_pos) < 0.002
+    assert np.degrees(np.linalg.norm(rotvec_from_matrix(found[1]))) < 5.0  # a mirror pose is tens of degrees off
+
+
 def test_an_unseen_part_is_none():
     layout = default_layout("peg_in_hole")
     cam = CameraCalibration("front", np.array([[600.0, 0, 320], [0, 600, 240], [0, 0, 1]]), np.zeros(5), "fixed", np.eye(4))

@@ -104,6 +104,7 @@ class Franka(Robot):
         self._previous_sigint = None
         self._last_obs_time: float | None = None
         self._part_poses: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._unseen: dict[str, int] = {}  # observations since reset() that held a part's last pose
         self._obs_times: list[float] = []  # robot clock at each observation since reset()
         self._latencies: list[float] = []  # robot clock from an observation to the next target
 
@@ -151,7 +152,7 @@ class Franka(Robot):
             self._watch_sigint()
             self.configure()
         except BaseException:
-            self.disconnect()
+            self._release()
             raise
         logger.info("%s connected (%s controller)", self, self.config.controller)
 
@@ -192,6 +193,7 @@ class Franka(Robot):
         self._part_poses = {}
         self._last_obs_time = None
         self._obs_times, self._latencies = [], []
+        self._unseen = dict.fromkeys(self.parts, 0)
         self._armed = True
 
     def _settle(self, timeout: float = 2.0) -> None:
@@ -218,6 +220,10 @@ class Franka(Robot):
 
     @check_if_not_connected
     def disconnect(self) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        """Stop the arm, drop the connection, close the cameras (whatever of it is up)."""
         arm, self.arm = self.arm, None
         self._armed = False
         try:
@@ -259,8 +265,9 @@ class Franka(Robot):
         self._obs_times.append(now)
 
     def timing(self) -> dict[str, float]:
-        """Robot-clock timing since `reset()` (ms): the period between observations, and the latency from an
-        observation to the target computed from it. The training simulator's: 100 and 0."""
+        """Since `reset()`: the robot-clock period between observations and latency from an observation to
+        the target computed from it (ms; the training simulator's: 100 and 0), and per part the number of
+        observations in which no camera saw it (its last pose was held)."""
         periods = np.diff(self._obs_times) * 1000
         latencies = np.asarray(self._latencies) * 1000
         out = {}
@@ -268,6 +275,8 @@ class Franka(Robot):
             out.update(period_ms=round(float(periods.mean()), 1), period_ms_max=round(float(periods.max()), 1))
         if len(latencies):
             out.update(latency_ms=round(float(latencies.mean()), 1), latency_ms_max=round(float(latencies.max()), 1))
+        for part, count in self._unseen.items():
+            out[f"{part}_unseen_steps"] = count
         return out
 
     def _part_observation(self, images: dict, tool_pose_base) -> dict[str, float]:
@@ -276,6 +285,8 @@ class Franka(Robot):
         for part in self.parts:
             if seen.get(part) is not None:
                 self._part_poses[part] = seen[part]
+            else:
+                self._unseen[part] = self._unseen.get(part, 0) + 1
             if part not in self._part_poses:
                 raise RuntimeError(
                     f"franka: no camera sees the tags of part '{part}' yet; check that it is in view and lit "
