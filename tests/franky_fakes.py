@@ -15,6 +15,10 @@ class ControlException(Exception):
     pass
 
 
+class NetworkException(Exception):
+    pass
+
+
 class RealtimeConfig:
     Enforce = "enforce"
     Ignore = "ignore"
@@ -71,12 +75,15 @@ class FakeRobot:
         self.targets: list[np.ndarray] = []
         self.stops = 0
         self.collision_behavior = None
+        self.network_down = False  # state reads time out, as when the robot's packets stop coming
         self.t = 0.0
         self.model = types.SimpleNamespace(zero_jacobian=lambda frame, state: np.zeros((6, 7)))
         FakeRobot.instances.append(self)
 
     @property
     def state(self):
+        if self.network_down:
+            raise NetworkException("libfranka: UDP receive: Timeout")
         self.t += 0.001
         return types.SimpleNamespace(
             O_T_EE=types.SimpleNamespace(matrix=self.pose.copy()), dq=np.zeros(7), q=np.zeros(7),
@@ -88,6 +95,7 @@ class FakeRobot:
 
     def recover_from_errors(self) -> bool:
         self.recover_calls += 1
+        self.network_down = False
         if self.recover_ok:
             self.has_errors = False
         return self.recover_ok
@@ -188,7 +196,7 @@ class Gripper:
 
 def fake_franky() -> types.ModuleType:
     module = types.ModuleType("franky")
-    for obj in (ControlException, RealtimeConfig, ReferenceType, Frame, Affine, CartesianImpedanceTracker,
+    for obj in (ControlException, NetworkException, RealtimeConfig, ReferenceType, Frame, Affine, CartesianImpedanceTracker,
                 CartesianMotion, JointMotion, PostureTask, Gripper):
         setattr(module, obj.__name__, obj)
     module.Robot = FakeRobot

@@ -76,6 +76,21 @@ def test_bad_config_fails_with_one_line(tmp_path, overrides, message):
     assert "\n" not in str(err.value)
 
 
+def test_every_subpackage_ships_and_the_extras_name_franky():
+    """A non-editable install packs only the listed packages: the robot, camera and perception code included."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    listed = set(project["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "lerobot_resip").rglob("__init__.py")}
+    assert found - {"lerobot_resip._plugin"} <= listed, found - listed
+    extras = project["project"]["optional-dependencies"]
+    assert any(d.startswith("franky-control") for d in extras["franka"])
+    assert {d.split(">")[0].split("=")[0] for d in extras["test"]} >= {"franky-control", "franky-sim"}
+
+
 def test_package_imports_without_franky_and_names_the_extra():
     code = (
         "import sys; sys.modules['franky'] = None\n"
@@ -215,6 +230,16 @@ def test_lost_control_loop_counts_as_a_stop(fake_robot):
     with pytest.raises(EpisodeAborted, match="control loop ended"):
         robot.send_action(action(here))
     assert robot.episode_failed and arm.recover_calls == 1
+
+
+def test_network_timeout_while_observing_counts_as_a_stop(fake_robot):
+    robot, arm = fake_robot()
+    arm.network_down = True
+    with pytest.raises(EpisodeAborted, match="UDP receive: Timeout"):
+        robot.get_observation()
+    assert robot.episode_failed and arm.recover_calls == 1
+    robot.reset()
+    robot.send_action(action(tool(robot.get_observation())))  # back in business after the recovery
 
 
 def test_failed_recovery_gives_up_with_one_line(fake_robot):

@@ -72,6 +72,29 @@ def test_split_added_to_a_diffusion_base_once(tmp_path):
     assert out[OBS_ENV_STATE].shape == (1, 14)
 
 
+def test_training_range_clip_sits_before_the_normalizer(tiny_checkpoint):
+    """Inputs the simulator never varied (a zero-width range) would be divided by 1e-8: the clip maps them
+    back into the training range, and leaves in-range inputs alone."""
+    from lerobot.processor import NormalizerProcessorStep
+
+    from lerobot_resip.policies.resip.processor_resip import ClipToTrainingRangeStep
+    from lerobot_resip.scripts.rollout import add_training_range_clip
+
+    pre = PolicyProcessorPipeline.from_pretrained(str(tiny_checkpoint), config_filename="policy_preprocessor.json")
+    add_training_range_clip(pre)
+    add_training_range_clip(pre)  # once only
+    kinds = [type(step) for step in pre.steps]
+    assert kinds.count(ClipToTrainingRangeStep) == 1
+    assert kinds.index(ClipToTrainingRangeStep) == kinds.index(NormalizerProcessorStep) - 1
+    clip = pre.steps[kinds.index(ClipToTrainingRangeStep)]
+    low, high = (torch.tensor(v) for v in clip.ranges[OBS_ENV_STATE])
+    inside = (low + high) / 2
+    out = clip.observation({OBS_ENV_STATE: torch.stack([inside, high + 1.0, low - 1.0])})[OBS_ENV_STATE]
+    assert torch.equal(out[0], inside) and torch.equal(out[1], high) and torch.equal(out[2], low)
+    normalized = pre({OBS_STATE: torch.rand(1, 30) * 10 - 5})  # a robot's state, far out of range
+    assert normalized[OBS_STATE].abs().max() <= 1 + 1e-5 and normalized[OBS_ENV_STATE].abs().max() <= 1 + 1e-5
+
+
 def _rollout(args: list[str], timeout: float = 600, module: str = "lerobot_resip.scripts.rollout"):
     env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1", "MUJOCO_GL": "egl"}
     return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, env=env,

@@ -230,7 +230,11 @@ class EvaluationStrategy(EpisodicStrategy):
             if self._stopping(ctx):
                 record["end"] = "interrupted"
                 break
-            obs = wrapper.get_observation()
+            try:
+                obs = wrapper.get_observation()
+            except EpisodeAborted as err:
+                record["end"], record["stop_reason"] = "arm stopped", str(err)
+                break
             if task is not None:
                 assembled_for = assembled_for + 1 if assembled(task, *part_poses_from_observation(obs, task.parts))[0] else 0
                 if assembled_for >= self.cfg.success_hold_steps:

@@ -15,10 +15,11 @@ pose keys alone (LeRobot's return to the initial position sends those) move the 
 
 Safety, enforced in `send_action` before a target reaches the arm: the target is clamped into the workspace
 box, then its step from the measured tool pose to `max_relative_target` (m) and `max_rotation_step_deg`; the
-FR3's own collision reflexes get `collision_*_thresholds` at connect. A reflex, a `ControlException`, a lost
-control loop or Ctrl-C stops the arm (no further targets), marks the episode failed and runs franky's error
-recovery once: if it recovers, `EpisodeAborted` is raised (the caller may `reset()` and go on), otherwise a
-one-line `RobotStopped`.
+FR3's own collision reflexes get `collision_*_thresholds` at connect. A reflex, a `ControlException` (or any other franky
+error: network, command), a lost control loop stops the arm (no further targets), marks the episode failed
+and runs franky's error recovery once: if it recovers, `EpisodeAborted` is raised (the caller may `reset()`
+and go on), otherwise a one-line `RobotStopped`. Ctrl-C stops the arm, fails the episode and takes no
+further targets.
 """
 
 from __future__ import annotations
@@ -238,13 +239,17 @@ class Franka(Robot):
     # ------------------------------------------------------------------ observation
     @check_if_not_connected
     def get_observation(self) -> dict:
-        self._wait_for_robot_clock()
-        pos_b, rot_b = self.arm.tool_pose()
-        lin_b, ang_b = self.arm.tool_twist()
+        try:
+            self._wait_for_robot_clock()
+            pos_b, rot_b = self.arm.tool_pose()
+            lin_b, ang_b = self.arm.tool_twist()
+            width = self.arm.gripper_width()
+        except ControlLost as err:
+            self._handle_stop(str(err))
         pos, rot = self.frame.to_policy(pos_b, rot_b)
         values = np.concatenate(
             [pos, rot6d_from_matrix(rot), self.frame.vector_to_policy(lin_b), self.frame.vector_to_policy(ang_b),
-             [self.arm.gripper_width()]]
+             [width]]
         )
         obs: dict = {key: float(v) for key, v in zip(PROPRIO_KEYS, values, strict=True)}
         images = {name: cam.read_latest() for name, cam in self.cameras.items()}

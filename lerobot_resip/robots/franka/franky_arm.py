@@ -56,6 +56,13 @@ class FrankyArm:
         self._tracker = None
         self._moving = False  # a position-mode motion is running
         self._hand: _HandWorker | None = None
+        # Every franky error that means the arm is not (or no longer) following us.
+        self.errors = tuple(
+            getattr(self.franky, name)
+            for name in ("ControlException", "CommandException", "NetworkException", "RealtimeException",
+                         "InvalidOperationException")
+            if hasattr(self.franky, name)
+        )
 
     # ------------------------------------------------------------------ connection
     def connect(self) -> None:
@@ -83,26 +90,35 @@ class FrankyArm:
             self._hand = None
 
     # ------------------------------------------------------------------ state
+    def _state(self):
+        try:
+            return self.robot.state
+        except self.errors as err:
+            raise ControlLost(f"reading the robot's state failed: {_one_line(err)}") from err
+
     def tool_pose(self) -> tuple[np.ndarray, np.ndarray]:
         """(position (3,), rotation (3, 3)) of the tool point in the base frame, measured."""
-        matrix = np.asarray(self.robot.state.O_T_EE.matrix)
+        matrix = np.asarray(self._state().O_T_EE.matrix)
         return matrix[:3, 3].copy(), matrix[:3, :3].copy()
 
     def tool_twist(self) -> tuple[np.ndarray, np.ndarray]:
         """Measured linear (m/s) and angular (rad/s) velocity of the tool point, base frame: J(q) dq."""
-        state = self.robot.state
+        state = self._state()
         twist = np.asarray(self.robot.model.zero_jacobian(self.franky.Frame.EndEffector, state)) @ np.asarray(state.dq)
         return twist[:3], twist[3:]
 
     def joints(self) -> np.ndarray:
-        return np.asarray(self.robot.state.q, dtype=np.float64)
+        return np.asarray(self._state().q, dtype=np.float64)
 
     def robot_time(self) -> float:
         """The robot's clock (s): 1 ms per control cycle, whatever the wall clock does."""
-        return float(self.robot.state.time.to_sec())
+        return float(self._state().time.to_sec())
 
     def gripper_width(self) -> float:
-        return float(self.gripper.width)
+        try:
+            return float(self.gripper.width)
+        except Exception as err:  # noqa: BLE001 - franky's GripperException and network errors alike
+            raise ControlLost(f"reading the hand's width failed: {_one_line(err)}") from err
 
     # ------------------------------------------------------------------ motion
     def move_joints(self, q: tuple[float, ...]) -> None:
@@ -111,7 +127,7 @@ class FrankyArm:
         motion = self.franky.JointMotion(np.asarray(q, dtype=np.float64), relative_dynamics_factor=self.config.relative_dynamics_factor)
         try:
             self.robot.move(motion)
-        except self.franky.ControlException as err:
+        except self.errors as err:
             raise ControlLost(f"the move to the home posture failed: {_one_line(err)}") from err
 
     def move_cartesian(self, pos: np.ndarray, rot: np.ndarray) -> None:
@@ -124,7 +140,7 @@ class FrankyArm:
         )
         try:
             self.robot.move(motion)
-        except fk.ControlException as err:
+        except self.errors as err:
             raise ControlLost(f"the retreat move failed: {_one_line(err)}") from err
 
     def start(self, home_joints: tuple[float, ...] | None) -> None:
@@ -145,7 +161,7 @@ class FrankyArm:
                     posture_task=posture,
                     max_delta_tau=cfg.impedance_max_delta_tau,
                 )
-            except fk.ControlException as err:
+            except self.errors as err:
                 raise ControlLost(f"the impedance tracker did not start: {_one_line(err)}") from err
 
     def set_target(self, pos: np.ndarray, rot: np.ndarray) -> None:
@@ -156,7 +172,10 @@ class FrankyArm:
             if self._tracker is None:
                 raise ControlLost("the impedance tracker is not running")
             self._check_in_control()
-            self._tracker.set_target(target)
+            try:
+                self._tracker.set_target(target)
+            except self.errors as err:
+                raise ControlLost(_one_line(err)) from err
             return
         if self._moving:
             self._check_in_control()
@@ -166,18 +185,21 @@ class FrankyArm:
         )
         try:
             self.robot.move(motion, asynchronous=True)
-        except fk.ControlException as err:
+        except self.errors as err:
             self._moving = False
             raise ControlLost(_one_line(err)) from err
         self._moving = True
 
     def _check_in_control(self) -> None:
-        if self.robot.is_in_control:
-            return
+        try:
+            if self.robot.is_in_control:
+                return
+        except self.errors as err:
+            raise ControlLost(_one_line(err)) from err
         reason = "the control loop ended"
         try:
             self.robot.join_motion(0.0)
-        except self.franky.ControlException as err:
+        except self.errors as err:
             reason = _one_line(err)
         self._tracker = None
         self._moving = False
