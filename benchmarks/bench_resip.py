@@ -39,14 +39,15 @@ import draccus
 import numpy as np
 import torch
 
-from benchmarks.bench_sim import _TimedBatch, hold_action
+from benchmarks.bench_sim import _TimedBatch
 from lerobot_resip.envs.configs import FurnitureEnvConfig
+from lerobot_resip.envs.replay import StepRecorder, replay
 from lerobot_resip.policies.resip import ResipConfig
 from lerobot_resip.policies.resip.modeling_resip import sample_base_chunk
 from lerobot_resip.rl.ppo import PPOConfig, compute_gae, make_optimizers, ppo_update
-from lerobot_resip.rl.runtime import MinMaxNormalizer, episode_seeds, load_policy
+from lerobot_resip.rl.rollout import PolicyIO, collect_rollout
+from lerobot_resip.rl.runtime import episode_seeds, load_policy
 from lerobot_resip.scripts.cli import error_line
-from lerobot_resip.scripts.train_residual import collect_rollout
 
 TASK = "peg_in_hole"
 
@@ -77,7 +78,7 @@ def make_sim(num_envs: int, steps: int):
 def bench_bare(num_envs: int, steps: int) -> dict:
     sim = make_sim(num_envs, steps)
     sim.reset()
-    action = hold_action(sim)
+    action = sim.hold_action()
     sim.step(action)  # warm up the thread pool
     sim.reset()
     sim.batch.step_time = sim._joint_targets.time = 0.0
@@ -92,57 +93,35 @@ def bench_bare(num_envs: int, steps: int) -> dict:
     }
 
 
-class _StepRecorder:
-    """Wraps BatchedAssemblySim.step; keeps the (action, active) of every call since `clear` and the
-    last observation returned."""
-
-    def __init__(self, step):
-        self.step = step
-        self.calls: list[tuple[np.ndarray, np.ndarray | None]] = []
-        self.last_obs: dict[str, np.ndarray] = {}
-
-    def clear(self) -> None:
-        self.calls = []
-
-    def __call__(self, action, active=None):
-        self.calls.append((np.array(action, copy=True), None if active is None else np.array(active, copy=True)))
-        out = self.step(action, active=active)
-        self.last_obs = out[0]
-        return out
-
-
-def bench_replay(num_envs: int, steps: int, calls: list, seeds: np.ndarray, final_obs: dict) -> dict:
+def bench_replay(num_envs: int, steps: int, recorder: StepRecorder, seeds: np.ndarray) -> dict:
     """Physics alone on a recorded rollout: same seeds, same actions, same inactive envs.
     `matches_rollout` says whether it ended where the rollout did (the physics is deterministic)."""
     sim = make_sim(num_envs, steps)
     sim.reset(seeds=seeds)
-    sim.step(*calls[0])  # warm up the thread pool
-    sim.reset(seeds=seeds)
+    sim.step(*recorder.calls[0])  # warm up the thread pool
     sim.batch.step_time = 0.0
-    env_steps = 0
     start = time.perf_counter()
-    for action, active in calls:
-        sim.step(action, active=active)
-        env_steps += num_envs if active is None else int(active.sum())
+    env_steps = replay(sim, recorder.calls, seeds)
     elapsed = time.perf_counter() - start
     obs = sim.observation()
+    calls = len(recorder.calls)
     return {
         "env_steps_per_s": env_steps / elapsed,
-        "ms_per_step": {"physics": 1000 * sim.batch.step_time / len(calls), "total": 1000 * elapsed / len(calls)},
-        "matches_rollout": all(np.array_equal(obs[key], final_obs[key]) for key in final_obs),
+        "ms_per_step": {"physics": 1000 * sim.batch.step_time / calls, "total": 1000 * elapsed / calls},
+        "matches_rollout": all(np.array_equal(obs[key], value) for key, value in recorder.last_obs.items()),
     }
 
 
 def bench_full_loop(
     base_path: str, num_envs: int, steps: int, iterations: int, overrides: list[str] = (),
-    ppo_overrides: list[str] = (),
-) -> tuple[dict, _StepRecorder, np.ndarray]:
+    ppo_overrides: list[str] = (), device: str = "cpu",
+) -> tuple[dict, StepRecorder, np.ndarray]:
     """The measurements, and the recorder and seeds of the last rollout (for `bench_replay`).
     `overrides` / `ppo_overrides`: `field=value` ResipConfig / PPOConfig settings, parsed as
     `--policy.field=value` / `--ppo.field=value` would be."""
     try:
         cfg = draccus.parse(
-            ResipConfig, args=[f"--base_path={base_path}", "--device=cpu", "--push_to_hub=false",
+            ResipConfig, args=[f"--base_path={base_path}", f"--device={device}", "--push_to_hub=false",
                                *(f"--{item}" for item in overrides)]
         )
         ppo = draccus.parse(PPOConfig, args=[f"--{item}" for item in ppo_overrides])
@@ -150,21 +129,23 @@ def bench_full_loop(
         sys.exit(f"bench_resip: error: {error_line(e)}")
     with contextlib.redirect_stdout(sys.stderr):  # LeRobot prints while loading; stdout is the JSON
         policy, pre, post = load_policy(cfg)
-    normalizer = MinMaxNormalizer.from_pipelines(pre, post)
+    io = PolicyIO(pre, post)
     optimizers = make_optimizers(policy.residual, policy.critic, ppo)
     sim = make_sim(num_envs, steps)
-    sim.step = recorder = _StepRecorder(sim.step)
+    sim.step = recorder = StepRecorder(sim.step)
+    policy.base_action = base_timer = _TimedCall(policy.base_action)
     policy.train()
 
-    totals = {"env_steps": 0, "rollout_s": 0.0, "update_s": 0.0, "physics_s": 0.0, "ik_s": 0.0, "steps": 0}
+    totals = {"env_steps": 0, "rollout_s": 0.0, "update_s": 0.0, "physics_s": 0.0, "ik_s": 0.0, "base_s": 0.0,
+              "steps": 0}
     timing = {}
     updates = 0
     for it in range(iterations + 1):  # iteration 0 warms up (thread pool, allocator) and is not counted
-        sim.batch.step_time = sim._joint_targets.time = 0.0
+        sim.batch.step_time = sim._joint_targets.time = base_timer.time = 0.0
         recorder.clear()
         seeds = episode_seeds(0, 0, it * num_envs, num_envs)
         start = time.perf_counter()
-        ro = collect_rollout(policy, sim, normalizer, seeds)
+        ro = collect_rollout(policy, io, sim, seeds)
         rollout_s = time.perf_counter() - start
         adv, ret = compute_gae(ro.rewards, ro.values, ro.dones, ppo.gamma, ppo.gae_lambda)
         m = ro.valid.bool()
@@ -180,6 +161,7 @@ def bench_full_loop(
         totals["update_s"] += update_s
         totals["physics_s"] += sim.batch.step_time
         totals["ik_s"] += sim._joint_targets.time
+        totals["base_s"] += base_timer.time
         totals["steps"] += n_steps
         for key, value in ro.timing.items():
             timing[key] = timing.get(key, 0.0) + value * n_steps
@@ -189,12 +171,13 @@ def bench_full_loop(
                 for key, value in timing.items()}
     sim_ms = per_step.pop("sim")
     physics_ms, ik_ms = 1000 * totals["physics_s"] / control_steps, 1000 * totals["ik_s"] / control_steps
+    base_ms = 1000 * totals["base_s"] / control_steps
     breakdown = {
         "physics": physics_ms,
         "ik": ik_ms,
         "sim_other": sim_ms - physics_ms - ik_ms,
-        "base_sampling": per_step["base"],
-        "residual_and_critic": per_step["residual"],
+        "base_sampling": base_ms,
+        "residual_and_critic": per_step["policy"] - base_ms,
         "normalization": per_step["normalize"] + per_step["unnormalize"],
         "ppo_update": 1000 * totals["update_s"] / control_steps,
     }
@@ -207,18 +190,21 @@ def bench_full_loop(
         "ppo_updates_per_iteration": updates / iterations,
         "ms_per_control_step": breakdown,
         "fraction_of_time": {k: v / (1000 * total_s / control_steps) for k, v in breakdown.items()},
-        "base_chunk_ms": bench_base_chunk(policy, normalizer, sim, num_envs),
+        "base_chunk_ms": bench_base_chunk(policy, io, sim),
     }
     return result, recorder, seeds
 
 
 @torch.no_grad()
-def bench_base_chunk(policy, normalizer, sim, num_envs: int, repeats: int = 10) -> float:
-    batch = normalizer.observation(sim.reset())
+def bench_base_chunk(policy, io: PolicyIO, sim, repeats: int = 10) -> float:
+    batch = io.batch(sim.reset())
     sample_base_chunk(policy.base, batch, policy.config.base_num_inference_steps)  # warm-up
+    synchronize = torch.cuda.synchronize if batch["observation.state"].is_cuda else (lambda: None)
+    synchronize()
     start = time.perf_counter()
     for _ in range(repeats):
         sample_base_chunk(policy.base, batch, policy.config.base_num_inference_steps)
+    synchronize()
     return 1000 * (time.perf_counter() - start) / repeats
 
 
@@ -229,7 +215,9 @@ def main() -> None:
     parser.add_argument("--num_envs", type=int, default=64)
     parser.add_argument("--steps", type=int, default=100, help="control steps per episode (both loops)")
     parser.add_argument("--iterations", type=int, default=2, help="timed PPO iterations (after one warm-up)")
-    parser.add_argument("--torch_threads", type=int, default=1)
+    parser.add_argument("--torch_threads", type=int, default=0,
+                        help="torch threads (0: torch's default, all cores, as lerobot-resip-train uses)")
+    parser.add_argument("--device", default="cpu", help="where the policy and PPO run (cpu, cuda); physics: CPU")
     parser.add_argument("--policy_overrides", nargs="*", default=[], metavar="FIELD=VALUE",
                         help="ResipConfig fields of the benchmarked resip, e.g. base_num_inference_steps=16")
     parser.add_argument("--ppo_overrides", nargs="*", default=[], metavar="FIELD=VALUE",
@@ -238,17 +226,19 @@ def main() -> None:
     if not (Path(args.base_path) / "config.json").is_file():
         sys.exit(f"bench_resip: error: no diffusion checkpoint at {args.base_path}; run scripts/run_demo.sh "
                  "first or pass --base_path=<.../pretrained_model>")
-    torch.set_num_threads(args.torch_threads)
+    if args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
 
     bare = bench_bare(args.num_envs, args.steps)
     full, recorder, seeds = bench_full_loop(
-        args.base_path, args.num_envs, args.steps, args.iterations, args.policy_overrides, args.ppo_overrides
+        args.base_path, args.num_envs, args.steps, args.iterations, args.policy_overrides, args.ppo_overrides,
+        args.device,
     )
-    replay = bench_replay(args.num_envs, args.steps, recorder.calls, seeds, recorder.last_obs)
+    replay_result = bench_replay(args.num_envs, args.steps, recorder, seeds)
     result = {
         "task": TASK,
         "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
-                    "torch_threads": args.torch_threads},
+                    "torch_threads": torch.get_num_threads(), "device": args.device},
         "num_envs": args.num_envs,
         "episode_steps": args.steps,
         "base_path": args.base_path,
@@ -256,9 +246,9 @@ def main() -> None:
         "ppo_overrides": args.ppo_overrides,
         "bare_stepping": bare,
         "full_loop": full,
-        "replay_stepping": replay,
+        "replay_stepping": replay_result,
         "ratio_full_loop_over_bare": full["env_steps_per_s"] / bare["env_steps_per_s"],
-        "ratio_full_loop_over_replay": full["env_steps_per_s"] / replay["env_steps_per_s"],
+        "ratio_full_loop_over_replay": full["env_steps_per_s"] / replay_result["env_steps_per_s"],
     }
     print(json.dumps(result, indent=2))
 

@@ -28,8 +28,10 @@ import sys
 import numpy as np
 import torch
 
+from lerobot_resip.policies.resip import load_base_stats
 from lerobot_resip.policies.resip.modeling_resip import sample_base_chunk
-from lerobot_resip.rl.runtime import MinMaxNormalizer, load_policy, resolve_policy_config
+from lerobot_resip.rl.rollout import PolicyIO
+from lerobot_resip.rl.runtime import load_policy, resolve_policy_config
 
 
 def _rounded(values: np.ndarray, digits: int = 2) -> list[float]:
@@ -60,22 +62,23 @@ def main(argv: list[str] | None = None) -> dict:
         cfg = resolve_policy_config(args.policy_path, [f"--base_num_inference_steps={args.ddim_steps}"])
         policy, pre, post = load_policy(cfg)
         data = LeRobotDataset(args.repo_id, root=args.dataset_root).hf_dataset
-    norm = MinMaxNormalizer.from_pipelines(pre, post)
+    io = PolicyIO(pre, post)
     state = np.stack(data["observation.state"])
     env_state = np.stack(data["observation.environment_state"])
     action = np.stack(data["action"])
     n = policy.config.n_action_steps
     rows = chunk_starts(np.asarray(data["episode_index"]), n)
 
-    batch = norm.observation({"agent_pos": state[rows], "environment_state": env_state[rows]})
+    batch = io.batch({"agent_pos": state[rows], "environment_state": env_state[rows]})
     samples = []
     with torch.no_grad():
         for seed in (args.seed, args.seed + 1):
             chunk = sample_base_chunk(policy.base, batch, args.ddim_steps, torch.Generator().manual_seed(seed))
-            samples.append(norm.unnormalize_action(chunk[:, :n].reshape(-1, chunk.shape[-1])).reshape(len(rows), n, -1))
+            samples.append(io.env_action(chunk[:, :n].reshape(-1, chunk.shape[-1])).reshape(len(rows), n, -1))
     demo = np.stack([action[r : r + n] for r in rows])
     first, second = samples
-    half_range = norm.stats["action"][1].numpy() / 2
+    stats = load_base_stats(args.policy_path)["action"]
+    half_range = (stats["max"] - stats["min"]).numpy() / 2
     result = {
         "chunks": len(rows),
         "ddim_steps": args.ddim_steps,

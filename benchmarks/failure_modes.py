@@ -25,47 +25,10 @@ import sys
 import numpy as np
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
-from lerobot_resip.envs.rotation import quat_to_matrix
 from lerobot_resip.envs.tasks import get_task
-from lerobot_resip.rl.runtime import (
-    EVAL_SEEDS,
-    MinMaxNormalizer,
-    episode_seeds,
-    evaluate,
-    load_policy,
-    make_sim,
-    resolve_policy_config,
-)
-
-LIFTED = 0.03  # m above the peg's resting height
-NEAR_AXIS = 0.03  # m, peg-hole xy distance of a miss (rather than a lost peg)
-UPRIGHT_COS = np.cos(np.deg2rad(20))
-
-
-def classify(final: np.ndarray, peg_rise: np.ndarray, success: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """Outcome of each episode from its final part poses (N, 14) and the peg's largest rise (N,)."""
-    peg, hole = final[:, 0:3], final[:, 7:10]
-    offset = peg[:, :2] - hole[:, :2]
-    upright = quat_to_matrix(final[:, 3:7])[:, 2, 2] > UPRIGHT_COS
-    outcome = np.where(
-        success, "success",
-        np.where(peg_rise < LIFTED, "never_lifted",
-                 np.where(upright & (np.linalg.norm(offset, axis=1) < NEAR_AXIS), "missed_hole", "lost_after_lift")),
-    )
-    return outcome.tolist(), offset
-
-
-def hole_following(final: np.ndarray, mask: np.ndarray, nominal_xy: np.ndarray) -> dict | None:
-    """Fit peg_xy = slope * hole_xy + intercept per axis over the episodes in `mask` (both relative
-    to the hole's nominal xy, m); None with fewer than 3 episodes."""
-    if mask.sum() < 3:
-        return None
-    hole, peg = final[mask, 7:9] - nominal_xy, final[mask, 0:2] - nominal_xy
-    fits = [np.polyfit(hole[:, axis], peg[:, axis], 1) for axis in (0, 1)]
-    return {
-        "slope_xy": [round(float(f[0]), 2) for f in fits],
-        "intercept_xy_mm": [round(1000 * float(f[1]), 1) for f in fits],
-    }
+from lerobot_resip.rl.failure_modes import classify, hole_following
+from lerobot_resip.rl.rollout import PolicyIO, evaluate
+from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds, load_policy, make_sim, resolve_policy_config
 
 
 def main() -> None:
@@ -81,7 +44,6 @@ def main() -> None:
     overrides = [] if args.ddim_steps is None else [f"--base_num_inference_steps={args.ddim_steps}"]
     with contextlib.redirect_stdout(sys.stderr):  # LeRobot prints while loading; stdout is the JSON
         policy, pre, post = load_policy(resolve_policy_config(args.policy_path, overrides))
-    normalizer = MinMaxNormalizer.from_pipelines(pre, post, policy.config.device)
     env = FurnitureEnvConfig(task="peg_in_hole", randomness=args.randomness)
     sim = make_sim(env, min(args.num_envs, args.episodes), args.seed)
     seeds = episode_seeds(args.seed, EVAL_SEEDS, 0, args.episodes)
@@ -96,7 +58,7 @@ def main() -> None:
         final[ids[live]] = state[live]
         peak_z[ids] = np.maximum(peak_z[ids], state[:, 2])
 
-    result = evaluate(policy, sim, normalizer, seeds, sampling_seed=args.seed, record=record)
+    result = evaluate(policy, PolicyIO(pre, post), sim, seeds, sampling_seed=args.seed, record=record)
     resting_z = get_task("peg_in_hole").resets["peg"].z  # every episode starts with the peg lying still
     outcome, offset = classify(final, peak_z - resting_z, np.array(result["success"]))
     counts = {k: outcome.count(k) for k in ("success", "never_lifted", "lost_after_lift", "missed_hole")}

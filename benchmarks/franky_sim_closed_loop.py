@@ -17,9 +17,13 @@ episode (after the hand let go and the arm went home).
 `--policy` takes a resip checkpoint, or a diffusion base, which is run as `lerobot-resip-eval` runs one: a
 resip policy with a zero residual and the deterministic base (`--base_noise_scale`, 0 by default).
 `--sim_eval` takes a `lerobot-resip-eval` JSON of the same policy and seed, to compare episode by episode.
+`--part_poses=true` is a diagnosis: the robot reads the parts' true poses from the bench instead of the tag
+estimates (everything else unchanged), which separates what the tags cost from what the arm and the
+contacts cost.
 
 Usage: python benchmarks/franky_sim_closed_loop.py --policy <checkpoint> [--episodes 20] [--seed 1000]
            [--output outputs/franky_sim_closed_loop] [--controller impedance] [--sim_eval eval.json]
+           [--part_poses tags|true]
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ from lerobot_resip.perception.tags import save_calibration
 from lerobot_resip.robots.franka.franky_sim_bench import BenchConfig, FrankySimBench
 from lerobot_resip.robots.franka.sim_scene import bench_calibration
 
+REPO = Path(__file__).resolve().parents[1]
+TRUE_POSES_ENV = "RESIP_BENCH_TRUE_POSES"  # the bench's socket, for --part_poses=true
 TASK = "peg_in_hole"
 CAMERA_SIZES = {"front": (1280, 960), "side": (1280, 960), "wrist": (640, 480)}
 
@@ -61,23 +67,60 @@ def as_resip_checkpoint(policy: Path, out: Path, base_noise_scale: float) -> Pat
     return out
 
 
+def rollout_with_true_poses() -> None:
+    """`lerobot-resip-rollout` whose robot gets the parts' true poses from the bench in place of the tag
+    estimates (`--part_poses=true`)."""
+    from lerobot_resip.envs.rotation import quat_to_matrix
+    from lerobot_resip.perception import tags
+    from lerobot_resip.robots.franka.franky_sim_bench import BenchClient
+    from lerobot_resip.scripts import rollout
+
+    client = BenchClient(os.environ[TRUE_POSES_ENV])
+
+    def estimate(self, images, tool_pose=None):
+        return {part: (pos, quat_to_matrix(quat)) for part, (pos, quat) in client.part_poses().items()}
+
+    tags.TagPoseEstimator.estimate = estimate
+    rollout.main()
+
+
 def rollout_command(args, bench, checkpoint: Path, calibration: Path, out: Path) -> list[str]:
     cameras = ", ".join(
         f"{name}: {{type: mujoco_sim, bench_address: {bench.address}, camera: {name}, width: {w}, height: {h}, fps: 10}}"
         for name, (w, h) in CAMERA_SIZES.items()
     )
+    if args.part_poses == "true":
+        entry = ["-c", "from benchmarks.franky_sim_closed_loop import rollout_with_true_poses as r; r()"]
+    else:
+        entry = ["-m", "lerobot_resip.scripts.rollout"]
     return [
-        sys.executable, "-m", "lerobot_resip.scripts.rollout",
-        "--strategy.type=episodic", f"--policy.path={checkpoint}", "--device=cpu",
-        "--robot.type=franka", f"--robot.robot_ip={bench.hostname}", f"--robot.controller={args.controller}",
-        "--robot.enforce_realtime=false", "--robot.sync_to_robot_clock=true", "--robot.image_observations=false",
-        f"--robot.task={TASK}", f"--robot.tag_calibration={calibration}", f"--robot.cameras={{{cameras}}}",
+        sys.executable,
+        *entry,
+        "--strategy.type=episodic",
+        f"--policy.path={checkpoint}",
+        "--device=cpu",
+        "--robot.type=franka",
+        f"--robot.robot_ip={bench.hostname}",
+        f"--robot.controller={args.controller}",
+        "--robot.enforce_realtime=false",
+        "--robot.sync_to_robot_clock=true",
+        "--robot.image_observations=false",
+        f"--robot.task={TASK}",
+        f"--robot.tag_calibration={calibration}",
+        f"--robot.cameras={{{cameras}}}",
         f"--robot.calibration_dir={out / 'calibration'}",
-        "--fps=10", "--dataset.fps=10", f"--dataset.repo_id=local/rollout_{TASK}_franky_sim",
-        f"--dataset.root={out / 'dataset'}", f"--dataset.num_episodes={args.episodes}",
-        f"--dataset.episode_time_s={args.episode_time_s}", "--dataset.reset_time_s=0",
-        "--dataset.single_task=Insert the peg into the hole.", "--dataset.push_to_hub=false", "--play_sounds=false",
-        "--scene_reset=lerobot_resip.robots.franka.franky_sim_bench:reset_bench_parts", f"--seed={args.seed}",
+        "--fps=10",
+        "--dataset.fps=10",
+        f"--dataset.repo_id=local/rollout_{TASK}_franky_sim",
+        f"--dataset.root={out / 'dataset'}",
+        f"--dataset.num_episodes={args.episodes}",
+        f"--dataset.episode_time_s={args.episode_time_s}",
+        "--dataset.reset_time_s=0",
+        "--dataset.single_task=Insert the peg into the hole.",
+        "--dataset.push_to_hub=false",
+        "--play_sounds=false",
+        "--scene_reset=lerobot_resip.robots.franka.franky_sim_bench:reset_bench_parts",
+        f"--seed={args.seed}",
         f"--results_path={out / 'rollout_results.json'}",
     ]
 
@@ -91,6 +134,7 @@ def main() -> None:
     parser.add_argument("--controller", choices=("impedance", "position"), default="impedance")
     parser.add_argument("--base_noise_scale", type=float, default=0.0)
     parser.add_argument("--sim_eval", type=Path, default=None)
+    parser.add_argument("--part_poses", choices=("tags", "true"), default="tags")
     parser.add_argument("--output", type=Path, default=Path("outputs/franky_sim_closed_loop"))
     args = parser.parse_args()
     if not (args.policy / "config.json").is_file():
@@ -111,8 +155,9 @@ def main() -> None:
         save_calibration(calibration, bench_calibration(client.model_xml(), qpos, CAMERA_SIZES))
         command = rollout_command(args, bench, checkpoint, calibration, out)
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")}
+        env[TRUE_POSES_ENV] = bench.address
         with open(out / "rollout.log", "w") as log:
-            rc = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
+            rc = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO).returncode
         history = client.history()
         final_assembled = client.assembled()
         client.close()
@@ -126,8 +171,13 @@ def main() -> None:
     tags = np.array([bool(e["success"]) for e in episodes])
     true = np.array([e["truly_assembled"] for e in episodes])
     result = {
-        "policy": str(args.policy), "checkpoint_run": str(checkpoint), "episodes": len(episodes),
-        "seed": args.seed, "controller": args.controller, "rollout_exit_code": rc,
+        "policy": str(args.policy),
+        "checkpoint_run": str(checkpoint),
+        "episodes": len(episodes),
+        "seed": args.seed,
+        "controller": args.controller,
+        "part_poses": args.part_poses,
+        "rollout_exit_code": rc,
         "success_rate_tags": float(tags.mean()) if len(tags) else 0.0,
         "success_ci95_tags": rollout["success_ci95"],
         "success_rate_true": float(true.mean()) if len(true) else 0.0,
@@ -150,8 +200,10 @@ def main() -> None:
         sim_arr = np.array(sim_success, dtype=bool)
         result["sim_success_rate_same_seeds"] = float(sim_arr.mean())
         result["sim_vs_true"] = {
-            "both": int((sim_arr & true).sum()), "sim_only": int((sim_arr & ~true).sum()),
-            "bench_only": int((~sim_arr & true).sum()), "neither": int((~sim_arr & ~true).sum()),
+            "both": int((sim_arr & true).sum()),
+            "sim_only": int((sim_arr & ~true).sum()),
+            "bench_only": int((~sim_arr & true).sum()),
+            "neither": int((~sim_arr & ~true).sum()),
         }
         for record, s in zip(episodes, sim_success, strict=True):
             record["sim_success"] = bool(s)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from lerobot_resip.cameras.mujoco_sim import MujocoSimCameraConfig
-from lerobot_resip.envs.expert import ScriptedExpert
+from lerobot_resip.envs.expert import make_expert
 from lerobot_resip.envs.rotation import matrix_from_rot6d, quat_to_matrix, rotvec_from_matrix
 from lerobot_resip.envs.sim import BatchedAssemblySim
 from lerobot_resip.envs.tasks import assembled, get_task
@@ -46,12 +46,18 @@ def _tracking(targets: list[np.ndarray], reached: list[np.ndarray]) -> dict:
         return {}
     t, r = np.array(targets), np.array(reached)
     pos = 1000 * np.linalg.norm(t[:, :3] - r[:, :3], axis=1)
-    rot = np.degrees(np.linalg.norm(
-        rotvec_from_matrix(matrix_from_rot6d(t[:, 3:9]) @ np.swapaxes(matrix_from_rot6d(r[:, 3:9]), 1, 2)), axis=1
-    ))
-    return {"pos_mm_mean": round(float(pos.mean()), 2), "pos_mm_p90": round(float(np.percentile(pos, 90)), 2),
-            "deg_mean": round(float(rot.mean()), 2), "deg_p90": round(float(np.percentile(rot, 90)), 2),
-            "steps": len(pos)}
+    rot = np.degrees(
+        np.linalg.norm(
+            rotvec_from_matrix(matrix_from_rot6d(t[:, 3:9]) @ np.swapaxes(matrix_from_rot6d(r[:, 3:9]), 1, 2)), axis=1
+        )
+    )
+    return {
+        "pos_mm_mean": round(float(pos.mean()), 2),
+        "pos_mm_p90": round(float(np.percentile(pos, 90)), 2),
+        "deg_mean": round(float(rot.mean()), 2),
+        "deg_p90": round(float(np.percentile(rot, 90)), 2),
+        "steps": len(pos),
+    }
 
 
 def training_sim(seeds: np.ndarray) -> dict:
@@ -59,7 +65,7 @@ def training_sim(seeds: np.ndarray) -> dict:
     successes, targets, reached = [], [], []
     for seed in seeds:
         obs = sim.reset(seeds=[int(seed)])
-        expert = ScriptedExpert(TASK, 1, seed=int(seed))
+        expert = make_expert(TASK, 1, seed=int(seed))
         ok = False
         for _ in range(MAX_STEPS):
             action = expert.act(obs)
@@ -84,19 +90,27 @@ def bench(seeds: np.ndarray, controller: str, out: Path, dynamics: float) -> dic
             name: MujocoSimCameraConfig(bench_address=sim_bench.address, camera=name, width=w, height=h, fps=10)
             for name, (w, h) in CAMERA_SIZES.items()
         }
-        robot = Franka(FrankaConfig(
-            robot_ip=sim_bench.hostname, controller=controller, relative_dynamics_factor=dynamics,
-            enforce_realtime=False, sync_to_robot_clock=True,
-            cameras=cameras, image_observations=False, task=TASK, tag_calibration=calibration,
-            calibration_dir=out / "calibration",
-        ))
+        robot = Franka(
+            FrankaConfig(
+                robot_ip=sim_bench.hostname,
+                controller=controller,
+                relative_dynamics_factor=dynamics,
+                enforce_realtime=False,
+                sync_to_robot_clock=True,
+                cameras=cameras,
+                image_observations=False,
+                task=TASK,
+                tag_calibration=calibration,
+                calibration_dir=out / "calibration",
+            )
+        )
         robot.connect()
         tags_ok, true_ok, targets, reached, pose_err, latencies = [], [], [], [], [], []
         try:
             for seed in seeds:
                 robot.reset()
                 client.reset_parts(int(seed))
-                expert = ScriptedExpert(TASK, 1, seed=int(seed))
+                expert = make_expert(TASK, 1, seed=int(seed))
                 ok, sent = False, None
                 for step in range(MAX_STEPS):
                     obs = robot.get_observation()
@@ -109,7 +123,9 @@ def bench(seeds: np.ndarray, controller: str, out: Path, dynamics: float) -> dic
                         true = client.part_poses()
                         for i, part in enumerate(task.parts):
                             turn = rotvec_from_matrix(quat_to_matrix(parts[i, 3:]) @ quat_to_matrix(true[part][1]).T)
-                            pose_err.append((1000 * np.linalg.norm(parts[i, :3] - true[part][0]), np.degrees(np.linalg.norm(turn))))
+                            pose_err.append(
+                                (1000 * np.linalg.norm(parts[i, :3] - true[part][0]), np.degrees(np.linalg.norm(turn)))
+                            )
                     if assembled(task, parts[None, :, :3], parts[None, :, 3:])[0]:
                         ok = True
                         break
@@ -125,11 +141,17 @@ def bench(seeds: np.ndarray, controller: str, out: Path, dynamics: float) -> dic
             client.close()
     pose = np.array(pose_err)
     return {
-        "success_tags": tags_ok, "success_true": true_ok,
-        "success_rate_tags": float(np.mean(tags_ok)), "success_rate_true": float(np.mean(true_ok)),
+        "success_tags": tags_ok,
+        "success_true": true_ok,
+        "success_rate_tags": float(np.mean(tags_ok)),
+        "success_rate_true": float(np.mean(true_ok)),
         "tracking": _tracking(targets, reached),
-        "start_pose_error": {"pos_mm_p50": round(float(np.median(pose[:, 0])), 3), "pos_mm_max": round(float(pose[:, 0].max()), 3),
-                             "deg_p50": round(float(np.median(pose[:, 1])), 3), "deg_max": round(float(pose[:, 1].max()), 3)},
+        "start_pose_error": {
+            "pos_mm_p50": round(float(np.median(pose[:, 0])), 3),
+            "pos_mm_max": round(float(pose[:, 0].max()), 3),
+            "deg_p50": round(float(np.median(pose[:, 1])), 3),
+            "deg_max": round(float(pose[:, 1].max()), 3),
+        },
         "latency_ms": round(float(np.nanmean(latencies)), 1),
         "clamps": dict(robot.clamp_counts),
     }
@@ -139,9 +161,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--episodes", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1000)
-    parser.add_argument("--controllers", nargs="+", default=["impedance", "position"], choices=["impedance", "position"])
-    parser.add_argument("--relative_dynamics_factor", type=float, default=0.2,
-                        help="the FR3's velocity/acceleration/jerk scale for planned motions (position controller, moves home)")
+    parser.add_argument(
+        "--controllers", nargs="+", default=["impedance", "position"], choices=["impedance", "position"]
+    )
+    parser.add_argument(
+        "--relative_dynamics_factor",
+        type=float,
+        default=0.2,
+        help="the FR3's velocity/acceleration/jerk scale for planned motions (position controller, moves home)",
+    )
     parser.add_argument("--output", type=Path, default=Path("outputs/franky_sim_gap"))
     args = parser.parse_args()
     if args.episodes < 1:
@@ -149,9 +177,13 @@ def main() -> None:
     args.output.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     seeds = episode_seeds(args.seed, EVAL_SEEDS, 0, args.episodes)
-    result = {"episodes": args.episodes, "seed": args.seed, "seeds": [int(s) for s in seeds],
-              "relative_dynamics_factor": args.relative_dynamics_factor,
-              "training_simulator": training_sim(seeds)}
+    result = {
+        "episodes": args.episodes,
+        "seed": args.seed,
+        "seeds": [int(s) for s in seeds],
+        "relative_dynamics_factor": args.relative_dynamics_factor,
+        "training_simulator": training_sim(seeds),
+    }
     for controller in args.controllers:
         t0 = time.perf_counter()
         result[f"bench_{controller}"] = bench(seeds, controller, args.output, args.relative_dynamics_factor)

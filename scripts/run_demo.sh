@@ -1,29 +1,41 @@
 #!/usr/bin/env bash
-# The main pipeline, end to end, on the embedded small default (peg_in_hole, low randomness):
-#   1. collect scripted-expert demos into a LeRobot dataset        (lerobot-resip-collect)
-#   2. train the small diffusion base on them, in two stages        (lerobot-train, policies/ preset)
-#   3. evaluate the base on seeded episodes, with and without pushes (lerobot-resip-eval)
-#   4. train the ResiP residual with PPO over the frozen base        (lerobot-resip-train)
-#   5. evaluate ResiP's best checkpoint on the same seeds            (lerobot-resip-eval)
-#   6. print the base-vs-resip table, write the learning curve       (lerobot-resip-report)
-# Every output lands under outputs/demo/. A stage whose output is complete is skipped and an
-# interrupted training stage resumes from its last checkpoint, so re-running continues where it
-# stopped; FRESH=1 starts over. Knobs (environment variables, defaults in brackets):
-#   NUM_EPISODES [50] demos, BASE_STEPS [3000] steps of each of the two base training stages, NUM_ENVS [64] PPO envs,
-#   RL_ITERATIONS [120] PPO iterations (280 reached 93%: docs/results), RL_EPISODE_LENGTH [120] control steps of a PPO training episode (the
-#   evaluations keep the task's 200; 98% of the successes take under 120), EVAL_EPISODES [256] evaluation episodes, EVAL_ENVS [256] envs
-#   evaluated together, EVAL_SEED [1000]
-#   seed of the final evaluations (held out: the trainer picks its best checkpoint on its own seed's episodes),
-#   RL_SEED [0] seed of the PPO run (its training and checkpoint-selection episodes, the residual's noise),
-#   EVAL_EVERY [40] PPO iterations between the trainer's checkpoint-selection evaluations (each of
-#   EVAL_EPISODES episodes, about 45 s here; the last iteration is always evaluated: 40, 80, 120),
-#   OUT_ROOT [outputs/demo] where everything goes (FRESH=1 deletes it first),
-#   BASE_DDIM_STEPS [4] DDIM steps of every base sample, in evaluation and in RL (the paper's 4; with
-#   the deterministic base, 4 steps beat 16, 22.7% against 11.7%, and PPO ran 1.8x faster; 16 was the
-#   default before 2026-12-03: see docs/results, tenth to twelfth sessions),
-#   BASE_NOISE_SCALE [0] scale of the noise every base chunk is denoised from (the paper: 1; 0 makes the
-#   base deterministic, in its evaluations and under ResiP alike), TASK_FEATURES [peg_in_hole] task-space
-#   inputs of the residual and the critic (--policy.task_features; "none": the paper's inputs only).
+# The ResiP pipeline end to end on the embedded default (peg_in_hole, low randomness, 0.5 mm
+# clearance), on a CPU:
+#   1. collect scripted-expert demos into a LeRobot dataset          (lerobot-resip-collect)
+#   2. clone the small diffusion base on them, in two stages          (lerobot-train, policies/ preset)
+#   3. evaluate the base on seeded episodes, with and without pushes  (lerobot-resip-eval)
+#   4. train the ResiP residual with PPO over the frozen base         (lerobot-resip-train)
+#   5. evaluate ResiP's best checkpoint on the same seeds             (lerobot-resip-eval)
+#   6. print the base-vs-resip table, write the learning curve        (lerobot-resip-report)
+# Everything lands under OUT_ROOT. A stage whose output is complete is skipped and an interrupted
+# training stage resumes from its last checkpoint, so re-running continues where it stopped.
+# What the defaults give, and why they are what they are: docs/results/README.md.
+#
+# Knobs (environment variables):
+#   name               default       meaning
+#   FRESH              0             1: delete OUT_ROOT first, start over
+#   OUT_ROOT           outputs/demo  where everything goes
+#   NUM_EPISODES       50            scripted-expert demos to collect
+#   BASE_STEPS         3000          lerobot-train steps of the base (the small preset, lr 3e-3)
+#   BASE_FINETUNE_STEPS 0            steps of a second base stage at lr 1e-3 from the first one's weights
+#                                    (0: none; 3000 reproduces the results dated before 2026-12-03 14:00)
+#   BASE_DDIM_STEPS    4             DDIM steps of every base sample, in the evaluations and in PPO (the paper's 4)
+#   BASE_NOISE_SCALE   0             scale of the noise every base chunk is denoised from (the paper: 1;
+#                                    0: a deterministic base, in its own evaluations and under ResiP alike)
+#   TASK_FEATURES      peg_in_hole   task-space inputs of the residual and the critic (--policy.task_features);
+#                                    none: the paper's inputs only
+#   NUM_ENVS           64            PPO envs (the paper: 1024)
+#   RL_ITERATIONS      120           PPO iterations; raising it continues a finished run (and re-evaluates
+#                                    its best checkpoint if that changed)
+#   RL_EPISODE_LENGTH  120           control steps of a PPO training episode (the evaluations keep the task's 200)
+#   RL_SEED            0             seed of the PPO run (its training and checkpoint-selection episodes, the
+#                                    residual's noise)
+#   EVAL_EVERY         40            PPO iterations between the trainer's checkpoint-selection evaluations (the
+#                                    last iteration is always evaluated)
+#   EVAL_EPISODES      256           episodes of every evaluation, the trainer's included
+#   EVAL_ENVS          256           envs evaluated together
+#   EVAL_SEED          1000          seed of the final evaluations (held out: the trainer picks its best
+#                                    checkpoint on its own seed's episodes)
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,6 +48,7 @@ TASK="peg_in_hole"
 RANDOMNESS="low"
 NUM_EPISODES="${NUM_EPISODES:-50}"
 BASE_STEPS="${BASE_STEPS:-3000}"
+BASE_FINETUNE_STEPS="${BASE_FINETUNE_STEPS:-0}"
 NUM_ENVS="${NUM_ENVS:-64}"
 RL_ITERATIONS="${RL_ITERATIONS:-120}"
 RL_EPISODE_LENGTH="${RL_EPISODE_LENGTH:-120}"
@@ -50,7 +63,10 @@ TASK_FEATURES="${TASK_FEATURES:-$TASK}"
 DATASET_REPO_ID="local/${TASK}_demos"
 DATASET_ROOT="$OUT_ROOT/dataset"
 BASE_DIR="$OUT_ROOT/base"
-BASE_CKPT="$BASE_DIR/stage2/checkpoints/last/pretrained_model"
+BASE_CKPT="$BASE_DIR/stage1/checkpoints/last/pretrained_model"
+if [ "$BASE_FINETUNE_STEPS" -gt 0 ]; then
+    BASE_CKPT="$BASE_DIR/stage2/checkpoints/last/pretrained_model"
+fi
 RESIP_DIR="$OUT_ROOT/resip"
 RESIP_CKPT="$RESIP_DIR/checkpoints/best/pretrained_model"
 EVAL_DIR="$OUT_ROOT/eval"
@@ -94,28 +110,31 @@ lerobot_train() {  # lerobot_train <output_dir> <steps> <args...>: fresh, resume
         stage "base: lerobot-train $steps steps -> $out"
         rm -rf "$out"
         # Torch on one thread in the training loop, the data-loader worker on the other core. LeRobot's
-        # streaming reader (a shuffle buffer filled from the parquet rows) builds a batch 8.7x cheaper
-        # than its random-access reader, whose cost was 72-77% of the CPU time of a step
-        # (benchmarks/bc_throughput.py, docs/results); the dataset is one parquet shard, so one worker.
+        # streaming reader (a shuffle buffer filled from the parquet rows) builds a batch far cheaper
+        # than its random-access reader, whose per-sample copies dominated a step on a CPU
+        # (benchmarks/bc_throughput.py; docs/results/README.md, rows T2-T3); the dataset is one
+        # parquet shard, so one worker.
         OMP_NUM_THREADS=1 lerobot-train "$@" --dataset.repo_id="$DATASET_REPO_ID" --dataset.root="$DATASET_ROOT" \
             --dataset.streaming=true --steps="$steps" --save_freq="$steps" --num_workers=1 --output_dir="$out"
     fi
 }
 
 train_base() {
-    # Two cosine cycles measured to work on this CPU (see docs/results): the small preset at
-    # lr 3e-3, then the same number of steps fine-tuning its weights at lr 1e-3.
+    # One cosine cycle of the small preset at lr 3e-3; optionally a second one fine-tuning its weights
+    # at lr 1e-3, which clones a little better for twice the time (docs/results/README.md, B3 and T7).
     lerobot_train "$BASE_DIR/stage1" "$BASE_STEPS" --config_path=policies/peg_in_hole_diffusion_small.json
-    lerobot_train "$BASE_DIR/stage2" "$BASE_STEPS" \
-        --policy.path="$BASE_DIR/stage1/checkpoints/last/pretrained_model" --policy.optimizer_lr=0.001 \
-        --policy.push_to_hub=false --batch_size=64 --log_freq=100 --wandb.enable=false
+    if [ "$BASE_FINETUNE_STEPS" -gt 0 ]; then
+        lerobot_train "$BASE_DIR/stage2" "$BASE_FINETUNE_STEPS" \
+            --policy.path="$BASE_DIR/stage1/checkpoints/last/pretrained_model" --policy.optimizer_lr=0.001 \
+            --policy.push_to_hub=false --batch_size=64 --log_freq=100 --wandb.enable=false
+    fi
 }
 
 evaluate() {  # evaluate <name> <checkpoint> [extra args]
     local name="$1" ckpt="$2"
     shift 2
-    if [ -f "$EVAL_DIR/$name.json" ]; then
-        stage "eval $name: $EVAL_DIR/$name.json exists, skipped"
+    if [ "$EVAL_DIR/$name.json" -nt "$ckpt/model.safetensors" ]; then
+        stage "eval $name: $EVAL_DIR/$name.json is newer than its checkpoint, skipped"
         return
     fi
     stage "evaluate $name on $EVAL_EPISODES seeded episodes -> $EVAL_DIR/$name.json"
@@ -125,27 +144,27 @@ evaluate() {  # evaluate <name> <checkpoint> [extra args]
 }
 
 train_residual() {
-    local resume=()
     if [ -d "$RESIP_DIR/checkpoints/last" ] || [ -d "$RESIP_DIR/checkpoints/last.old" ]; then
-        resume=(--resume=true)
-        stage "residual PPO: resume $RESIP_DIR"
-    else
-        stage "residual PPO over the frozen base ($NUM_ENVS envs x $RL_ITERATIONS iterations) -> $RESIP_DIR"
+        # A run resumes with its own saved settings; only its length may grow.
+        stage "residual PPO: resume $RESIP_DIR to $RL_ITERATIONS iterations"
+        lerobot-resip-train --output_dir="$RESIP_DIR" --resume=true --num_iterations="$RL_ITERATIONS"
+        return
     fi
-    # Paper PPO settings except, for a 2-core CPU: 64 envs (the paper: 1024), i.e. more, smaller
-    # updates per env step, which reached a given success in a quarter of the wall-clock of 256 envs
-    # (docs/results); 4 minibatches of ~3k samples; actor lr 1e-3 (paper 3e-4) for the same reason;
-    # and a constant learning rate, so that resuming with a larger --num_iterations continues at the
-    # same rate instead of restarting a cosine schedule. Training episodes end at RL_EPISODE_LENGTH
-    # steps: most episodes fail and would run all 200, while 98% of the successes end by step 120.
-    # Beyond the paper: a deterministic base and the residual's task-space inputs, with which PPO
-    # lifted a base where the paper's form did not within this budget (docs/results). Checkpoint
-    # selection every EVAL_EVERY iterations: at 10, its 12 evaluations took 9 of the run's 64 min.
+    stage "residual PPO over the frozen base ($NUM_ENVS envs x $RL_ITERATIONS iterations) -> $RESIP_DIR"
+    # Paper PPO settings except, for a 2-core CPU: 64 envs (the paper: 1024), 4 minibatches and actor
+    # lr 1e-3 (paper: 1 and 3e-4), i.e. more, smaller updates per env step, which learned faster per
+    # wall-clock second; a constant learning rate, so that resuming with a larger --num_iterations
+    # continues at the same rate instead of restarting a cosine schedule; and training episodes of
+    # RL_EPISODE_LENGTH steps, since most episodes fail and would run all 200 while nearly all
+    # successes end earlier. Beyond the paper: a deterministic base and the residual's task-space
+    # inputs, with which PPO lifts the base where the paper's form did not within a CPU budget.
+    # Checkpoint-selection evaluations cost time and do not change training: EVAL_EVERY spaces them.
+    # The measurements behind each choice: docs/results/README.md (rows P2, P5-P7, L1-L5).
     local features=()
     if [ "$TASK_FEATURES" != "none" ]; then
         features=(--policy.task_features="$TASK_FEATURES")
     fi
-    lerobot-resip-train --policy.path="$BASE_CKPT" "${ENV_ARGS[@]}" "${resume[@]}" "${features[@]}" \
+    lerobot-resip-train --policy.path="$BASE_CKPT" "${ENV_ARGS[@]}" "${features[@]}" \
         --env.episode_length="$RL_EPISODE_LENGTH" \
         --policy.base_num_inference_steps="$BASE_DDIM_STEPS" --policy.base_noise_scale="$BASE_NOISE_SCALE" \
         --num_envs="$NUM_ENVS" --num_iterations="$RL_ITERATIONS" --seed="$RL_SEED" \

@@ -11,11 +11,11 @@ import types
 import numpy as np
 
 
-class ControlException(Exception):
+class ControlException(Exception):  # noqa: N818 - franky's name
     pass
 
 
-class NetworkException(Exception):
+class NetworkException(Exception):  # noqa: N818 - franky's name
     pass
 
 
@@ -86,7 +86,9 @@ class FakeRobot:
             raise NetworkException("libfranka: UDP receive: Timeout")
         self.t += 0.001
         return types.SimpleNamespace(
-            O_T_EE=types.SimpleNamespace(matrix=self.pose.copy()), dq=np.zeros(7), q=np.zeros(7),
+            O_T_EE=types.SimpleNamespace(matrix=self.pose.copy()),
+            dq=np.zeros(7),
+            q=np.zeros(7),
             time=_Duration(self.t),
         )
 
@@ -196,8 +198,19 @@ class Gripper:
 
 def fake_franky() -> types.ModuleType:
     module = types.ModuleType("franky")
-    for obj in (ControlException, NetworkException, RealtimeConfig, ReferenceType, Frame, Affine, CartesianImpedanceTracker,
-                CartesianMotion, JointMotion, PostureTask, Gripper):
+    for obj in (
+        ControlException,
+        NetworkException,
+        RealtimeConfig,
+        ReferenceType,
+        Frame,
+        Affine,
+        CartesianImpedanceTracker,
+        CartesianMotion,
+        JointMotion,
+        PostureTask,
+        Gripper,
+    ):
         setattr(module, obj.__name__, obj)
     module.Robot = FakeRobot
     return module

@@ -5,7 +5,7 @@ import mujoco
 import numpy as np
 import pytest
 
-from lerobot_resip.envs.expert import ScriptedExpert
+from lerobot_resip.envs.expert import make_expert
 from lerobot_resip.envs.sim import BatchedAssemblySim
 
 
@@ -38,7 +38,7 @@ class PenetrationProbe:
 def test_peg_never_sinks_into_the_wall(clearance_mm):
     sim = BatchedAssemblySim("peg_in_hole", 2, clearance=clearance_mm / 1000, seed=11, max_episode_steps=400)
     probe = PenetrationProbe(sim)
-    expert = ScriptedExpert("peg_in_hole", 2, seed=11)
+    expert = make_expert("peg_in_hole", 2, seed=11)
     obs = sim.reset()
     inserted = np.zeros(2, dtype=bool)
     for _ in range(150):

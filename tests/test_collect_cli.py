@@ -129,13 +129,15 @@ def test_collect_writes_successful_episodes(demos):
     assert np.isfinite(np.stack(ds.hf_dataset.with_format("numpy")["action"])).all()
 
 
-def test_chunk_error_compares_the_base_with_its_demos(demos, checkpoint):
-    from benchmarks.chunk_error import chunk_starts, main
+def run_benchmark(name: str, *args: str) -> subprocess.CompletedProcess:
+    """A benchmark script, as its docstring says to run it (from the repository root)."""
+    return subprocess.run([sys.executable, "-m", f"benchmarks.{name}", *args], env=ENV, capture_output=True,
+                          text=True, timeout=300, check=False, cwd=Path(__file__).resolve().parents[1])
 
-    episodes = np.array([0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2])
-    np.testing.assert_array_equal(chunk_starts(episodes, 4), [0, 8, 12])  # whole chunks inside episodes
-    result = main(["--policy_path", str(checkpoint), "--dataset_root", str(demos), "--repo_id", REPO_ID,
-                   "--ddim_steps", "4"])
+
+def test_chunk_error_compares_the_base_with_its_demos(demos, checkpoint):
+    result = json.loads(ok(run_benchmark("chunk_error", "--policy_path", str(checkpoint), "--dataset_root",
+                                         str(demos), "--repo_id", REPO_ID, "--ddim_steps", "4")).stdout)
     assert result["chunks"] > NUM_EPISODES
     assert len(result["position_error_mm"]) == 8  # the checkpoint executes 8 of its 16 actions
     # A two-step base is far from its demos, and two of its samples differ.
@@ -143,10 +145,8 @@ def test_chunk_error_compares_the_base_with_its_demos(demos, checkpoint):
 
 
 def test_bc_throughput_times_lerobots_data_path_and_the_update(demos, checkpoint):
-    from benchmarks.bc_throughput import main
-
-    result = main(["--policy_path", str(checkpoint), "--dataset_root", str(demos), "--repo_id", REPO_ID,
-                   "--batch_size", "8", "--batches", "2"])
+    result = json.loads(ok(run_benchmark("bc_throughput", "--policy_path", str(checkpoint), "--dataset_root",
+                                         str(demos), "--repo_id", REPO_ID, "--batch_size", "8", "--batches", "2")).stdout)
     for key in ("data_ms_per_batch", "streaming_data_ms_per_batch", "update_ms_per_batch", "baseline_ms_per_batch"):
         assert result[key] > 0
     # LeRobot's per-item path (several Arrow queries per sample) costs far more than gathering the
@@ -154,8 +154,9 @@ def test_bc_throughput_times_lerobots_data_path_and_the_update(demos, checkpoint
     assert result["data_over_baseline"] > 10
     assert 0 < result["data_share"] < 1
     assert 0 < result["streaming_data_share"] < 1
-    with pytest.raises(SystemExit, match="not a LeRobot checkpoint directory"):
-        main(["--policy_path", str(demos), "--dataset_root", str(demos), "--repo_id", REPO_ID])
+    failed = run_benchmark("bc_throughput", "--policy_path", str(demos), "--dataset_root", str(demos),
+                           "--repo_id", REPO_ID)
+    assert failed.returncode != 0 and "not a LeRobot checkpoint directory" in failed.stderr
 
 
 def test_collect_is_deterministic_and_overwrite_semantics(tmp_path):
@@ -268,9 +269,9 @@ def test_push_to_hub_offline_fails_cleanly_and_keeps_dataset(tmp_path):
 def test_base_presets_train_on_the_insertion(demos, preset):
     """A demo ends on the step the peg is assembled, so its last frames are the insertion. LeRobot's
     diffusion default skips the last 7 frames of every episode as training samples; a base trained so
-    has never been conditioned on a peg inside the mouth (docs/results: it commanded the tool up at
-    every chunk start there). The presets must keep them: every frame, the final one included, is
-    sampled as `lerobot-train` samples."""
+    has never been conditioned on a peg inside the mouth (it commanded the tool up at every chunk
+    start there: docs/results/README.md, row B1). The presets must keep them: every frame, the final
+    one included, is sampled as `lerobot-train` samples."""
     from lerobot.datasets.lerobot_dataset import LeRobotDatasetMetadata
     from lerobot.datasets.sampler import EpisodeAwareSampler
     from lerobot.policies.diffusion.configuration_diffusion import DiffusionConfig

@@ -2,16 +2,15 @@
 
 import pytest
 
-from lerobot_resip.envs.expert import ScriptedExpert
-from benchmarks.expert_success import run
+from lerobot_resip.envs.expert import expert_success, make_expert
 
 
 @pytest.mark.parametrize("randomness", ["low", "med"])
 def test_expert_succeeds_on_seeded_episodes(randomness):
-    result = run("peg_in_hole", randomness, clearance_mm=0.5, episodes=8, num_envs=8, first_seed=1000)
+    result = expert_success("peg_in_hole", randomness, clearance_mm=0.5, episodes=8, num_envs=8, first_seed=1000)
     assert result["success_rate"] >= 7 / 8, result
 
 
 def test_expert_rejects_unknown_task():
     with pytest.raises(ValueError, match="no scripted expert"):
-        ScriptedExpert("one_leg", 1)
+        make_expert("no_such_task", 1)

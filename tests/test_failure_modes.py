@@ -1,8 +1,8 @@
-"""benchmarks/failure_modes.py sorts episodes by the peg's final pose."""
+"""Failure modes: episodes sorted by the peg's final pose (`lerobot_resip.rl.failure_modes`)."""
 
 import numpy as np
 
-from benchmarks.failure_modes import classify, hole_following
+from lerobot_resip.rl.failure_modes import classify, hole_following
 
 
 def _pose(peg_xyz, peg_quat, hole_xyz=(0.55, -0.10, 0.01)):

@@ -9,16 +9,21 @@ import subprocess
 import sys
 import time
 
+import franky_fakes
 import numpy as np
 import pytest
 
 from lerobot_resip.envs.rotation import matrix_from_rot6d, matrix_from_rotvec, rot6d_from_matrix, rotvec_from_matrix
-from lerobot_resip.robots.franka import EpisodeAborted, Franka, FrankaConfig, RobotStopped
-from lerobot_resip.robots.franka import franka as franka_module
+from lerobot_resip.robots.franka import (
+    EpisodeAbortedError,
+    Franka,
+    FrankaConfig,
+    RobotStoppedError,
+    franka as franka_module,
+)
 from lerobot_resip.robots.franka.franka import ACTION_KEYS, POSE_KEYS, PROPRIO_KEYS
 from lerobot_resip.robots.franka.franky_arm import FrankyArm
 from lerobot_resip.robots.franka.safety import PolicyFrame, SafetyLimits
-import franky_fakes
 
 DOWN = np.diag([1.0, -1.0, -1.0])  # tool pointing down, the simulator's home orientation
 
@@ -187,12 +192,12 @@ def test_reflex_stops_fails_episode_and_recovers_once(fake_robot, controller):
     here = tool(robot.get_observation())
     robot.send_action(action(here))
     arm.reflex()
-    with pytest.raises(EpisodeAborted, match="cartesian_reflex") as err:
+    with pytest.raises(EpisodeAbortedError, match="cartesian_reflex") as err:
         robot.send_action(action(here))
     assert "\n" not in str(err.value)
     assert robot.episode_failed and arm.recover_calls == 1 and not arm.is_in_control
     n_targets = len(arm.targets)
-    with pytest.raises(EpisodeAborted, match="stopped"):  # no further targets until reset()
+    with pytest.raises(EpisodeAbortedError, match="stopped"):  # no further targets until reset()
         robot.send_action(action(here))
     assert len(arm.targets) == n_targets and arm.recover_calls == 1
     robot.reset()  # the next episode starts normally
@@ -227,7 +232,7 @@ def test_lost_control_loop_counts_as_a_stop(fake_robot):
     robot, arm = fake_robot(controller="impedance")
     here = tool(robot.get_observation())
     arm.lose_control()
-    with pytest.raises(EpisodeAborted, match="control loop ended"):
+    with pytest.raises(EpisodeAbortedError, match="control loop ended"):
         robot.send_action(action(here))
     assert robot.episode_failed and arm.recover_calls == 1
 
@@ -235,7 +240,7 @@ def test_lost_control_loop_counts_as_a_stop(fake_robot):
 def test_network_timeout_while_observing_counts_as_a_stop(fake_robot):
     robot, arm = fake_robot()
     arm.network_down = True
-    with pytest.raises(EpisodeAborted, match="UDP receive: Timeout"):
+    with pytest.raises(EpisodeAbortedError, match="UDP receive: Timeout"):
         robot.get_observation()
     assert robot.episode_failed and arm.recover_calls == 1
     robot.reset()
@@ -247,7 +252,7 @@ def test_failed_recovery_gives_up_with_one_line(fake_robot):
     here = tool(robot.get_observation())
     arm.recover_ok = False
     arm.reflex()
-    with pytest.raises(RobotStopped, match="automatic recovery failed") as err:
+    with pytest.raises(RobotStoppedError, match="automatic recovery failed") as err:
         robot.send_action(action(here))
     assert "\n" not in str(err.value) and arm.recover_calls == 1
 

@@ -146,7 +146,7 @@ def test_nonfinite_loss_skips_the_update_without_raising():
     stats = ppo_update(actor, critic, obs, actions, logprobs, adv, returns, torch.zeros_like(returns), opts,
                        PPOConfig(target_kl=None))
     assert stats["nonfinite_skipped"] == 1 and stats["updates"] == 0
-    for p, q in zip(before, [*actor.parameters(), *critic.parameters()]):
+    for p, q in zip(before, [*actor.parameters(), *critic.parameters()], strict=True):
         assert torch.equal(p, q)
     assert all(p.grad is None for p in actor.parameters())
 

@@ -36,7 +36,8 @@ def test_curve_and_table(tmp_path, capsys):
     main(["--run_dir", str(run), "--out_dir", str(out), "--eval", f"base={base}", "--eval", f"resip={resip}",
           "--eval", f"base_perturbed={base_p}", "--eval", f"resip_perturbed={resip_p}"])
 
-    rows = list(csv.DictReader(open(out / "learning_curve.csv")))
+    with open(out / "learning_curve.csv") as f:
+        rows = list(csv.DictReader(f))
     assert [r["iteration"] for r in rows] == ["1", "2"]
     assert rows[1]["env_steps"] == "210" and float(rows[1]["wall_clock_s"]) == 5.0
     assert rows[0]["eval_success_rate"] == "" and float(rows[1]["eval_success_rate"]) == 0.35

@@ -15,7 +15,7 @@ from diffusers.schedulers.scheduling_ddim import DDIMScheduler
 from lerobot.configs import FeatureType, PolicyFeature
 from lerobot.policies.factory import make_pre_post_processors
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE
-from resip_fixtures import ENV_STATE_DIM, TINY_HORIZON, make_tiny_base, make_tiny_resip
+from resip_fixtures import ENV_STATE_DIM, TINY_HORIZON, make_tiny_base
 from safetensors.torch import load_file, save_file
 
 from lerobot_resip.envs.sim import ACTION_DIM, STATE_DIM
@@ -26,7 +26,6 @@ from lerobot_resip.policies.resip import (
     modeling_resip,
     sample_base_chunk,
 )
-
 
 
 @pytest.fixture(scope="module")

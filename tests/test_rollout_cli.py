@@ -97,8 +97,14 @@ def test_training_range_clip_sits_before_the_normalizer(tiny_checkpoint):
 
 def _rollout(args: list[str], timeout: float = 600, module: str = "lerobot_resip.scripts.rollout"):
     env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1", "MUJOCO_GL": "egl"}
-    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, env=env,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.parametrize(
@@ -112,8 +118,15 @@ def _rollout(args: list[str], timeout: float = 600, module: str = "lerobot_resip
     ],
 )
 def test_bad_rollout_arguments_fail_with_one_line(tiny_checkpoint, tmp_path, extra, message):
-    base = [f"--policy.path={tiny_checkpoint}", "--robot.type=franka", "--robot.robot_ip=127.0.0.1",
-            f"--robot.calibration_dir={tmp_path}", "--dataset.repo_id=local/rollout_x", "--dataset.fps=10", "--fps=10"]
+    base = [
+        f"--policy.path={tiny_checkpoint}",
+        "--robot.type=franka",
+        "--robot.robot_ip=127.0.0.1",
+        f"--robot.calibration_dir={tmp_path}",
+        "--dataset.repo_id=local/rollout_x",
+        "--dataset.fps=10",
+        "--fps=10",
+    ]
     result = _rollout(base + extra, timeout=300)
     assert result.returncode == 1, result.stderr[-3000:]
     last = result.stderr.strip().splitlines()[-1]
@@ -134,10 +147,17 @@ def _bench_robot_args(bench, tmp_path: Path) -> list[str]:
         for n, (w, h) in sizes.items()
     )
     return [
-        "--robot.type=franka", f"--robot.robot_ip={bench.hostname}", "--robot.enforce_realtime=false",
-        "--robot.sync_to_robot_clock=true", "--robot.task=peg_in_hole", f"--robot.tag_calibration={tmp_path / 'bench.json'}",
-        f"--robot.cameras={{{cameras}}}", f"--robot.calibration_dir={tmp_path / 'calib'}", "--device=cpu",
-        "--fps=10", "--play_sounds=false",
+        "--robot.type=franka",
+        f"--robot.robot_ip={bench.hostname}",
+        "--robot.enforce_realtime=false",
+        "--robot.sync_to_robot_clock=true",
+        "--robot.task=peg_in_hole",
+        f"--robot.tag_calibration={tmp_path / 'bench.json'}",
+        f"--robot.cameras={{{cameras}}}",
+        f"--robot.calibration_dir={tmp_path / 'calib'}",
+        "--device=cpu",
+        "--fps=10",
+        "--play_sounds=false",
     ]
 
 
@@ -148,11 +168,20 @@ def test_rollout_command_runs_episodes_on_franky_sim(tiny_checkpoint, tmp_path):
 
     with FrankySimBench(BenchConfig(task="peg_in_hole")) as bench:
         args = [
-            "--strategy.type=episodic", f"--policy.path={tiny_checkpoint}", *_bench_robot_args(bench, tmp_path),
-            "--robot.image_observations=false", "--dataset.fps=10", "--dataset.repo_id=local/rollout_test",
-            f"--dataset.root={tmp_path / 'ds'}", "--dataset.num_episodes=2", "--dataset.episode_time_s=0.8",
-            "--dataset.reset_time_s=0", "--dataset.single_task=insert", "--dataset.push_to_hub=false",
-            "--scene_reset=lerobot_resip.robots.franka.franky_sim_bench:reset_bench_parts", "--seed=7",
+            "--strategy.type=episodic",
+            f"--policy.path={tiny_checkpoint}",
+            *_bench_robot_args(bench, tmp_path),
+            "--robot.image_observations=false",
+            "--dataset.fps=10",
+            "--dataset.repo_id=local/rollout_test",
+            f"--dataset.root={tmp_path / 'ds'}",
+            "--dataset.num_episodes=2",
+            "--dataset.episode_time_s=0.8",
+            "--dataset.reset_time_s=0",
+            "--dataset.single_task=insert",
+            "--dataset.push_to_hub=false",
+            "--scene_reset=lerobot_resip.robots.franka.franky_sim_bench:reset_bench_parts",
+            "--seed=7",
             f"--results_path={tmp_path / 'results.json'}",
         ]
         result = _rollout(args)
@@ -183,8 +212,13 @@ def test_lerobot_rollout_runs_a_resip_checkpoint_on_franka(tiny_checkpoint, tmp_
     from lerobot_resip.robots.franka.franky_sim_bench import BenchConfig, FrankySimBench
 
     with FrankySimBench(BenchConfig(task="peg_in_hole")) as bench:
-        args = ["--strategy.type=base", f"--policy.path={tiny_checkpoint}", *_bench_robot_args(bench, tmp_path),
-                "--duration=1.5", "--return_to_initial_position=false"]
+        args = [
+            "--strategy.type=base",
+            f"--policy.path={tiny_checkpoint}",
+            *_bench_robot_args(bench, tmp_path),
+            "--duration=1.5",
+            "--return_to_initial_position=false",
+        ]
         result = _rollout(args, module="lerobot.scripts.lerobot_rollout")
     assert result.returncode == 0, result.stderr[-4000:]
     assert "Rollout finished" in result.stderr

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 
+import mujoco
 import numpy as np
 import pytest
 
-from benchmarks.tag_pose_accuracy import pose_errors
 from lerobot_resip.envs import scenes
 from lerobot_resip.envs.rotation import quat_to_matrix, rotvec_from_matrix
 from lerobot_resip.envs.sim import BatchedAssemblySim
+from lerobot_resip.perception.sim_tags import pose_errors
 from lerobot_resip.perception.tags import (
     STICKER_THICKNESS,
     CameraCalibration,
@@ -53,7 +54,9 @@ def test_calibration_file_round_trip_and_errors(tmp_path):
         load_calibration(path, "peg_in_hole")
     hand = CameraCalibration("wrist", np.eye(3), np.zeros(5), "hand", np.eye(4))
     with pytest.raises(ValueError, match="needs the tool pose"):
-        TagPoseEstimator({"wrist": hand}, default_layout("peg_in_hole")).estimate({"wrist": np.zeros((8, 8, 3), np.uint8)})
+        TagPoseEstimator({"wrist": hand}, default_layout("peg_in_hole")).estimate(
+            {"wrist": np.zeros((8, 8, 3), np.uint8)}
+        )
 
 
 def test_estimates_match_true_poses_on_rendered_scenes():
@@ -71,7 +74,7 @@ def test_a_lone_face_far_away_is_refused_not_mirrored():
     import cv2
 
     layout = default_layout("peg_in_hole")
-    K = np.array([[1159.0, 0, 639.5], [0, 1159.0, 479.5], [0, 0, 1]])
+    K = np.array([[1159.0, 0, 639.5], [0, 1159.0, 479.5], [0, 0, 1]])  # noqa: N806 - OpenCV's name
     tag = next(t for t in layout["peg"] if t.id == 1)  # the +x face, upper
 
     def camera(name, position, look_at):
@@ -89,7 +92,9 @@ def test_a_lone_face_far_away_is_refused_not_mirrored():
     def corners(cam, t):
         world = t.corners() + peg_pos
         cam_from_base = np.linalg.inv(cam.pose)
-        pixels, _ = cv2.projectPoints(world @ cam_from_base[:3, :3].T + cam_from_base[:3, 3], np.zeros(3), np.zeros(3), K, None)
+        pixels, _ = cv2.projectPoints(
+            world @ cam_from_base[:3, :3].T + cam_from_base[:3, 3], np.zeros(3), np.zeros(3), K, None
+        )
         return pixels.reshape(4, 2) + np.random.default_rng(t.id).normal(0, 0.15, (4, 2))
 
     estimator = TagPoseEstimator({"front": front}, layout)
@@ -107,7 +112,9 @@ def test_a_lone_face_far_away_is_refused_not_mirrored():
 
 def test_an_unseen_part_is_none():
     layout = default_layout("peg_in_hole")
-    cam = CameraCalibration("front", np.array([[600.0, 0, 320], [0, 600, 240], [0, 0, 1]]), np.zeros(5), "fixed", np.eye(4))
+    cam = CameraCalibration(
+        "front", np.array([[600.0, 0, 320], [0, 600, 240], [0, 0, 1]]), np.zeros(5), "fixed", np.eye(4)
+    )
     out = TagPoseEstimator({"front": cam}, layout).estimate({"front": np.full((480, 640, 3), 200, np.uint8)})
     assert out == {"peg": None, "hole": None}
 
@@ -130,6 +137,24 @@ def test_bench_parts_cameras_and_robot_observation(tmp_path):
         np.testing.assert_allclose(true["peg"][0][:2], seed_env[:2], atol=1e-4)  # the same reset for seed 3
         np.testing.assert_allclose(true["hole"][0][:2], seed_env[7:9], atol=1e-4)
         assert not client.assembled()
+        # The contacts are the training scene's (read from its MJCF, so a change there reaches the bench).
+        trained = scenes.build_peg_in_hole(0.0005)
+        bench_model = mujoco.MjModel.from_xml_string(client.model_xml())
+        np.testing.assert_allclose(bench_model.geom("ground").solref, trained.geom("table").solref)
+        pads = [g for g in range(bench_model.ngeom) if bench_model.geom_contype[g] == trained.geom("left_pad").contype]
+        assert pads, "the FR3's collision geoms carry the training gripper's contact bits"
+        for g in pads:
+            np.testing.assert_allclose(bench_model.geom_solref[g], trained.geom("left_pad").solref)
+            np.testing.assert_allclose(bench_model.geom_solimp[g], trained.geom("left_pad").solimp)
+        for part in ("peg", "hole"):  # their colliding geoms, tags (visual only) aside
+            solrefs = [
+                model.geom_solref[
+                    (model.geom_bodyid == model.body(part).id) & (model.geom_contype | model.geom_conaffinity > 0)
+                ]
+                for model in (bench_model, trained)
+            ]
+            np.testing.assert_allclose(*solrefs)
+        assert bench_model.opt.cone == trained.opt.cone and bench_model.opt.impratio == trained.opt.impratio
 
         sizes = {"front": (1280, 960), "side": (1280, 960), "wrist": (640, 480)}
         _, qpos = client.state()
@@ -140,10 +165,16 @@ def test_bench_parts_cameras_and_robot_observation(tmp_path):
             name: MujocoSimCameraConfig(bench_address=bench.address, camera=name, width=w, height=h, fps=10)
             for name, (w, h) in sizes.items()
         }
-        robot = Franka(FrankaConfig(
-            robot_ip=bench.hostname, enforce_realtime=False, cameras=cameras, task="peg_in_hole",
-            tag_calibration=calib_path, calibration_dir=tmp_path,
-        ))
+        robot = Franka(
+            FrankaConfig(
+                robot_ip=bench.hostname,
+                enforce_realtime=False,
+                cameras=cameras,
+                task="peg_in_hole",
+                tag_calibration=calib_path,
+                calibration_dir=tmp_path,
+            )
+        )
         robot.connect()
         try:
             client.reset_parts(4)

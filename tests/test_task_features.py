@@ -15,7 +15,7 @@ from lerobot_resip.envs.rotation import quat_to_matrix
 from lerobot_resip.envs.scenes import PEG_HALF_LENGTH
 from lerobot_resip.envs.sim import BatchedAssemblySim
 from lerobot_resip.policies.resip import ResipConfig, ResipPolicy, make_resip_pre_post_processors
-from lerobot_resip.rl.runtime import MinMaxNormalizer
+from lerobot_resip.rl.rollout import PolicyIO
 
 
 @pytest.fixture(scope="module")
@@ -32,15 +32,14 @@ def make_policy(base_dir: Path, **overrides) -> ResipPolicy:
 def test_features_are_the_sims_offsets_in_cm(base_dir):
     policy = make_policy(base_dir)
     pre, post = make_resip_pre_post_processors(policy.config)
-    normalizer = MinMaxNormalizer.from_pipelines(pre, post)
+    io = PolicyIO(pre, post)
     sim = BatchedAssemblySim("peg_in_hole", num_envs=8, seed=3, num_threads=1)
     obs = sim.reset()
     tool = obs["agent_pos"][:, :3]
     target = tool + np.random.default_rng(0).uniform(-0.02, 0.02, (8, 3))  # commanded tool position, m
     action = np.concatenate([target, obs["agent_pos"][:, 3:9], np.ones((8, 1))], axis=1).astype(np.float32)
-    low, denom = normalizer.stats[ACTION]
-    normalized_action = 2 * (torch.as_tensor(action) - low) / denom - 1
-    batch = normalizer.observation(obs)
+    normalized_action = pre({OBS_STATE: torch.zeros(8, 16), ACTION: torch.as_tensor(action)})[ACTION]
+    batch = io.batch(obs)
 
     features = policy.task_features(batch[OBS_STATE], batch[OBS_ENV_STATE], normalized_action)
 

@@ -1,4 +1,6 @@
-"""Scripted expert for peg_in_hole: a waypoint planner on privileged state, batched over envs.
+"""Scripted experts, one per task (`make_expert`); here the peg_in_hole one.
+
+peg_in_hole's expert is a waypoint planner on privileged state, batched over envs.
 
 It reads only the observation (tool pose, gripper opening, part poses) and plans per env:
 approach over the peg, descend, grasp, lift, carry over the hole, align, insert; with
@@ -9,10 +11,14 @@ demos diverse and imperfect (the paper's demos were human).
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
+from lerobot_resip.envs.expert_one_leg import OneLegExpert
 from lerobot_resip.envs.rotation import matrix_from_rot6d, quat_to_matrix, rot6d_from_matrix, wrap_angle, yaw_of
 from lerobot_resip.envs.scenes import HOLE_DEPTH, PEG_HALF_LENGTH
+from lerobot_resip.envs.sim import BatchedAssemblySim
 
 APPROACH, DESCEND, CLOSE, LIFT, CARRY, ALIGN, INSERT, RELEASE = range(8)
 QUARTER = np.pi / 2  # the square peg and hole look the same every quarter turn
@@ -27,12 +33,10 @@ ALIGN_TOLERANCE = 0.0015  # m, peg-hole offset per axis that the mouth chamfer s
 INSERT_LEAD = 0.01
 
 
-class ScriptedExpert:
+class PegInHoleExpert:
     """Batched peg_in_hole expert. `act(obs)` -> (N, 10) absolute tool-pose actions."""
 
-    def __init__(self, task: str, num_envs: int, seed: int | None = None, noise: float = 1.0):
-        if task != "peg_in_hole":
-            raise ValueError(f"no scripted expert for task {task!r}; available: peg_in_hole")
+    def __init__(self, num_envs: int, seed: int | None = None, noise: float = 1.0):
         self.num_envs = num_envs
         self.noise = noise
         self.rng = np.random.default_rng(seed)
@@ -59,7 +63,7 @@ class ScriptedExpert:
     def act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
         agent = np.asarray(obs["agent_pos"], dtype=np.float64)
         parts = np.asarray(obs["environment_state"], dtype=np.float64)
-        tcp, tcp_rot, width = agent[:, :3], matrix_from_rot6d(agent[:, 3:9]), agent[:, 15]
+        tcp, tcp_rot = agent[:, :3], matrix_from_rot6d(agent[:, 3:9])
         peg, peg_rot = parts[:, 0:3], quat_to_matrix(parts[:, 3:7])
         hole, hole_rot = parts[:, 7:10], quat_to_matrix(parts[:, 10:14])
         tcp_yaw, peg_yaw, hole_yaw = yaw_of(tcp_rot), yaw_of(peg_rot), yaw_of(hole_rot)
@@ -80,7 +84,7 @@ class ScriptedExpert:
         self.timer += 1
         for env in range(self.num_envs):
             phase = self.phase[env]
-            reached = lambda tol: np.linalg.norm(goal[env] - tcp[env]) < tol  # noqa: E731
+            reached = lambda tol, env=env: np.linalg.norm(goal[env] - tcp[env]) < tol  # noqa: E731
             if phase in (LIFT, CARRY, ALIGN, INSERT) and lost[env]:
                 self._goto(env, RELEASE)
                 phase = RELEASE
@@ -153,3 +157,53 @@ class ScriptedExpert:
     def _goto(self, env: int, phase: int) -> None:
         self.phase[env] = phase
         self.timer[env] = 0
+
+
+# Scripted expert of each task: a class taking (num_envs, seed, noise), with reset(ids) and act(obs).
+EXPERTS = {"peg_in_hole": PegInHoleExpert, "one_leg": OneLegExpert}
+
+
+def make_expert(task: str, num_envs: int, seed: int | None = None, noise: float = 1.0):
+    """The scripted expert of `task` for `num_envs` environments; `noise` scales its randomness."""
+    if task not in EXPERTS:
+        raise ValueError(f"no scripted expert for task {task!r}; available: {', '.join(sorted(EXPERTS))}")
+    return EXPERTS[task](num_envs, seed=seed, noise=noise)
+
+
+def expert_success(
+    task: str, randomness: str, clearance_mm: float, episodes: int, num_envs: int, first_seed: int
+) -> dict:
+    """The scripted expert's success rate over episodes `first_seed`..`first_seed + episodes - 1` (episode
+    i resets with seed `first_seed + i`; each batch's expert noise is seeded with its first seed)."""
+    seeds = np.arange(first_seed, first_seed + episodes)
+    successes, lengths = [], []
+    start = time.perf_counter()
+    for chunk in np.array_split(seeds, int(np.ceil(episodes / num_envs))):
+        n = len(chunk)
+        sim = BatchedAssemblySim(task, n, randomness=randomness, clearance=clearance_mm / 1000)
+        expert = make_expert(task, n, seed=int(chunk[0]))
+        obs = sim.reset(seeds=chunk)
+        done = np.zeros(n, dtype=bool)
+        success = np.zeros(n, dtype=bool)
+        length = np.full(n, sim.max_episode_steps)
+        for step in range(sim.max_episode_steps):
+            obs, _, terminated, truncated, info = sim.step(expert.act(obs))
+            ended = (terminated | truncated) & ~done
+            success |= info["is_success"] & ~done
+            length[ended] = step + 1
+            done |= ended
+            if done.all():
+                break
+        successes.append(success)
+        lengths.append(length)
+    success, length = np.concatenate(successes), np.concatenate(lengths)
+    return {
+        "task": task,
+        "randomness": randomness,
+        "clearance_mm": clearance_mm,
+        "episodes": episodes,
+        "seeds": [int(seeds[0]), int(seeds[-1])],
+        "success_rate": float(success.mean()),
+        "mean_success_length": float(length[success].mean()) if success.any() else None,
+        "wall_clock_s": round(time.perf_counter() - start, 1),
+    }

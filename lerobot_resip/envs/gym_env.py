@@ -62,7 +62,7 @@ class FurnitureEnv(gym.Env):
         }
         if obs_type == "pixels_state":
             image = gym.spaces.Box(0, 255, (*self._obs_size, 3), np.uint8)
-            spaces["pixels"] = gym.spaces.Dict({cam: image for cam in CAMERAS})
+            spaces["pixels"] = gym.spaces.Dict(dict.fromkeys(CAMERAS, image))
         self.observation_space = gym.spaces.Dict(spaces)
         low = np.concatenate([WORKSPACE_LOW, -np.ones(7)]).astype(np.float32)
         high = np.concatenate([WORKSPACE_HIGH, np.ones(7)]).astype(np.float32)

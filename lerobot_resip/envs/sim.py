@@ -24,6 +24,7 @@ from lerobot_resip.envs.rotation import (
     rot6d_from_matrix,
 )
 from lerobot_resip.envs.tasks import assembled, check_randomness, get_task, sample_part_poses
+from lerobot_resip.envs.threads import ThreadEngagement
 
 CONTROL_HZ = 10
 ACTION_DIM = 10
@@ -36,6 +37,8 @@ WORKSPACE_LOW = np.array([0.15, -0.45, 0.005])
 WORKSPACE_HIGH = np.array([0.80, 0.45, 0.60])
 # A state with a speed above this (m/s or rad/s) or a non-finite value is a physics blow-up.
 MAX_SPEED = 50.0
+# A reset whose parts overlap by more than this (m) is drawn again.
+RESET_MAX_PENETRATION = 0.001
 
 
 class BatchedAssemblySim:
@@ -106,9 +109,16 @@ class BatchedAssemblySim:
         self._linvel = slice(m.sensor("tcp_linvel").adr[0], m.sensor("tcp_linvel").adr[0] + 3)
         self._angvel = slice(m.sensor("tcp_angvel").adr[0], m.sensor("tcp_angvel").adr[0] + 3)
         self._part_bodies = np.array([m.body(p).id for p in self.task.parts])
-        # Free joints of the parts: qpos address (7 values) and dof address (6 values).
-        self._part_qpos = {p: m.joint(p).qposadr[0] for p in self.task.parts}
-        self._part_dofs = {p: m.joint(p).dofadr[0] for p in self.task.parts}
+        # Free joints of the movable parts: qpos address (7 values) and dof address (6 values).
+        self._part_qpos = {p: m.joint(p).qposadr[0] for p in self.task.resets}
+        self._part_dofs = {p: m.joint(p).dofadr[0] for p in self.task.resets}
+        # Fixtures are mocap bodies, placed per environment at reset.
+        self._mocap_pos, self._mocap_quat = self.batch.bind("mocap_pos"), self.batch.bind("mocap_quat")
+        self._fixture_mocap = {f: m.body(f).mocapid[0] for f in self.task.fixtures}
+        self._threads = [
+            ThreadEngagement(m, thread, clearance, self.batch, self._xpos, self._xquat) for thread in self.task.threads
+        ]
+        self._scratch = mujoco.MjData(m)  # for the reset's overlap test
 
         self._rngs = [np.random.default_rng(None if seed is None else seed + i) for i in range(num_envs)]
         self.elapsed_steps = np.zeros(num_envs, dtype=np.int64)
@@ -126,21 +136,37 @@ class BatchedAssemblySim:
             seeds = np.atleast_1d(seeds)
             if len(seeds) != len(ids):
                 raise ValueError(f"got {len(seeds)} seeds for {len(ids)} environments")
-            for i, s in zip(ids, seeds):
+            for i, s in zip(ids, seeds, strict=True):
                 self._rngs[i] = np.random.default_rng(int(s))
         if len(ids):
             self.batch.reset(ids, keyframe=self._home.id, stage=mujoco.mjtStage.mjSTAGE_NONE)
             for i in ids:
                 self._place_parts(i)
+            for thread in self._threads:
+                thread.reset(ids)
             self.batch.forward(ids)
             self.elapsed_steps[ids] = 0
         return self.observation()
 
     def _place_parts(self, env: int) -> None:
-        for part, (pos, quat) in sample_part_poses(self.task, self.randomness, self._rngs[env]).items():
-            adr = self._part_qpos[part]
-            self._qpos[env, adr : adr + 3] = pos
-            self._qpos[env, adr + 3 : adr + 7] = quat
+        """Draw the parts' and fixtures' reset poses (`tasks.sample_part_poses`), again while any two overlap."""
+        while True:
+            for name, (pos, quat) in sample_part_poses(self.task, self.randomness, self._rngs[env]).items():
+                if name in self._fixture_mocap:
+                    mocap = self._fixture_mocap[name]
+                    self._mocap_pos[env, mocap], self._mocap_quat[env, mocap] = pos, quat
+                else:
+                    adr = self._part_qpos[name]
+                    self._qpos[env, adr : adr + 3] = pos
+                    self._qpos[env, adr + 3 : adr + 7] = quat
+            if not self._overlapping(env):
+                return
+
+    def _overlapping(self, env: int) -> bool:
+        data = self._scratch
+        data.qpos[:], data.mocap_pos[:], data.mocap_quat[:] = self._qpos[env], self._mocap_pos[env], self._mocap_quat[env]
+        mujoco.mj_fwdPosition(self.model, data)
+        return bool(data.ncon) and bool((data.contact.dist[: data.ncon] < -RESET_MAX_PENETRATION).any())
 
     # ------------------------------------------------------------------ step
     def step(self, action: np.ndarray, active: np.ndarray | None = None):
@@ -181,6 +207,8 @@ class BatchedAssemblySim:
         failed &= active
         if failed.any():
             self._roll_back(np.flatnonzero(failed), last_qpos)
+        for thread in self._threads:
+            thread.update(np.flatnonzero(active & ~failed))
 
         self.elapsed_steps[ids] += 1
         success = self.is_success() & active & ~failed
@@ -253,11 +281,16 @@ class BatchedAssemblySim:
 
     def is_success(self) -> np.ndarray:
         """(N,) whether every assembly pair of the task is assembled (see `tasks.assembled`)."""
-        return assembled(
-            self.task, self._xpos[:, self._part_bodies], self._xquat[:, self._part_bodies]
-        )
+        return assembled(self.task, self._xpos[:, self._part_bodies], self._xquat[:, self._part_bodies])
 
     # ------------------------------------------------------------------ helpers
+    def hold_action(self) -> np.ndarray:
+        """(N, 10) actions that hold every tool where it is, gripper open."""
+        tcp_rot = self._site_xmat[:, self._tcp].reshape(-1, 3, 3)
+        return np.concatenate(
+            [self._site_xpos[:, self._tcp], rot6d_from_matrix(tcp_rot), -np.ones((self.num_envs, 1))], axis=1
+        )
+
     def get_data(self, env: int, data: mujoco.MjData | None = None) -> mujoco.MjData:
         """MjData of one environment (for rendering or inspection)."""
         return self.batch.get_data(env, data)

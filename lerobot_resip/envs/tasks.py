@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import mujoco
 import numpy as np
 
 from lerobot_resip.envs import scenes
+from lerobot_resip.envs.rotation import multiply_quat, quat_to_matrix, yaw_quat
 
 RANDOMNESS_LEVELS = ("low", "med")
 
@@ -21,7 +22,8 @@ class AssemblyPair:
     `pos_tolerance` on every axis (metres, in the parent's frame) and every row of the relative
     rotation, taken modulo the pair's symmetries, with cosine >= `rot_cosine`. Insertion depth
     counts: `relative_pos` is the fully inserted position, so a peg resting on the rim is not
-    assembled.
+    assembled. A child that fits several places of its parent (a leg, any of four holes) lists
+    the others in `other_positions`: it is assembled at any of them.
     """
 
     child: str
@@ -30,6 +32,12 @@ class AssemblyPair:
     symmetries: np.ndarray  # (S, 3, 3) rotations of the child that look the same when assembled
     pos_tolerance: float = 0.005
     rot_cosine: float = 0.94
+    other_positions: tuple[tuple[float, float, float], ...] = ()
+
+    @property
+    def positions(self) -> np.ndarray:
+        """(K, 3) every assembled position, `relative_pos` first."""
+        return np.array([self.relative_pos, *self.other_positions])
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class PartReset:
 
     xy: tuple[float, float]  # m, in the robot base frame
     z: float  # m, height of the body frame when resting on the table
+    quat: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)  # (w, x, y, z) before the yaw
     xy_range: dict[str, float] = field(default_factory=lambda: {"low": 0.015, "med": 0.05})  # +- m
     yaw_range: dict[str, float] = field(  # +- rad
         default_factory=lambda: {"low": np.deg2rad(15), "med": np.deg2rad(45)}
@@ -53,6 +62,9 @@ class TaskSpec:
     resets: dict[str, PartReset]
     pairs: tuple[AssemblyPair, ...]
     episode_length: int  # control steps at 10 Hz
+    # Fixed bodies (mocap) placed per environment at reset, not pushed by the perturbations.
+    fixtures: dict[str, PartReset] = field(default_factory=dict)
+    threads: tuple[scenes.ScrewThread, ...] = ()  # threaded pairs, engaged by the simulator
 
 
 def _z_rotations(count: int) -> np.ndarray:
@@ -86,19 +98,61 @@ TASKS: dict[str, TaskSpec] = {
 }
 
 
-def sample_part_poses(task: TaskSpec, randomness: str, rng: np.random.Generator) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Reset pose of every part: {part: (position (3,), quaternion (w, x, y, z))}, robot base frame.
+_LYING_ALONG_X = (float(np.cos(np.pi / 4)), 0.0, float(np.sin(np.pi / 4)), 0.0)  # long axis (z) along +x
+# FurnitureBench's randomness of the fixture, +- m.
+_FIXTURE_RANGE = {"low": 0.02, "med": 0.04}
+_NO_YAW = {"low": 0.0, "med": 0.0}
 
-    The draws (x, y offsets then yaw, part by part in `task.resets` order) fix what a seed means; the
-    simulator and the franky-sim bench both place parts with this function.
+TASKS["one_leg"] = TaskSpec(
+    name="one_leg",
+    description="Screw the table leg into the table top.",
+    build_model=scenes.build_one_leg,
+    parts=(
+        "square_table_top",
+        "square_table_leg1",
+        "square_table_leg2",
+        "square_table_leg3",
+        "square_table_leg4",
+        "fixture",
+    ),
+    resets={
+        "square_table_top": PartReset(xy=(0.5415, 0.0), z=scenes.TOP_HALF_THICKNESS),
+        **{
+            f"square_table_leg{k + 1}": PartReset(xy=(0.3715, y), z=scenes.LEG_HALF_WIDTH, quat=_LYING_ALONG_X)
+            for k, y in enumerate((-0.20, -0.12, 0.12, 0.20))
+        },
+    },
+    fixtures={"fixture": PartReset(xy=(0.6815, 0.0), z=0.015, xy_range=_FIXTURE_RANGE, yaw_range=_NO_YAW)},
+    pairs=(
+        AssemblyPair(
+            child=scenes.ONE_LEG_THREAD.child,
+            parent=scenes.ONE_LEG_THREAD.parent,
+            relative_pos=scenes.ONE_LEG_THREAD.seats[0],
+            other_positions=scenes.ONE_LEG_THREAD.seats[1:],  # any of the four holes
+            symmetries=np.eye(3)[None],  # the thread fixes the seated leg's turn
+        ),
+    ),
+    episode_length=700,
+    threads=(scenes.ONE_LEG_THREAD,),
+)
+
+
+def sample_part_poses(
+    task: TaskSpec, randomness: str, rng: np.random.Generator
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """One draw of the reset poses: {part or fixture: (position (3,), quaternion (w, x, y, z))}, base frame.
+
+    The draws (x, y offsets then yaw, part by part in `task.resets` order, then the fixtures) fix what a
+    seed means; the simulator (which draws again while two parts overlap) and the franky-sim bench both
+    place parts with this function.
     """
     check_randomness(randomness)
     poses = {}
-    for part, reset in task.resets.items():
+    for name, reset in (*task.resets.items(), *task.fixtures.items()):
         xy_range, yaw_range = reset.xy_range[randomness], reset.yaw_range[randomness]
         xy = np.asarray(reset.xy) + rng.uniform(-xy_range, xy_range, 2)
-        yaw = rng.uniform(-yaw_range, yaw_range)
-        poses[part] = (np.array([xy[0], xy[1], reset.z]), np.array([np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)]))
+        quat = multiply_quat(yaw_quat(rng.uniform(-yaw_range, yaw_range)), np.asarray(reset.quat))
+        poses[name] = (np.array([xy[0], xy[1], reset.z]), quat)
     return poses
 
 
@@ -109,8 +163,6 @@ def assembled(task: TaskSpec, positions: np.ndarray, quats: np.ndarray) -> np.nd
         positions: (N, P, 3) part positions, parts in `task.parts` order (any common frame).
         quats: (N, P, 4) unit quaternions (w, x, y, z) of the parts in the same frame.
     """
-    from lerobot_resip.envs.rotation import quat_to_matrix
-
     positions, quats = np.asarray(positions, dtype=np.float64), np.asarray(quats, dtype=np.float64)
     success = np.ones(len(positions), dtype=bool)
     for pair in task.pairs:
@@ -118,7 +170,8 @@ def assembled(task: TaskSpec, positions: np.ndarray, quats: np.ndarray) -> np.nd
         parent_rot, child_rot = quat_to_matrix(quats[:, parent]), quat_to_matrix(quats[:, child])
         rel_pos = np.einsum("nji,nj->ni", parent_rot, positions[:, child] - positions[:, parent])
         rel_rot = np.swapaxes(parent_rot, 1, 2) @ child_rot
-        pos_ok = (np.abs(rel_pos - np.asarray(pair.relative_pos)) <= pair.pos_tolerance).all(axis=1)
+        # At any of the pair's assembled positions (K of them, most pairs one).
+        pos_ok = (np.abs(rel_pos[:, None] - pair.positions[None]) <= pair.pos_tolerance).all(axis=2).any(axis=1)
         # diag(rel_rot @ S^T) = row-wise cosines against each symmetric assembled rotation.
         cosines = np.einsum("nij,sij->nsi", rel_rot, pair.symmetries)
         rot_ok = (cosines >= pair.rot_cosine).all(axis=2).any(axis=1)

@@ -139,7 +139,9 @@ def load_calibration(path: str | Path, task: str) -> tuple[dict[str, CameraCalib
                 pose=np.asarray(cam["pose"], float).reshape(4, 4),
             )
         except (KeyError, ValueError) as err:
-            raise ValueError(f"{path}: camera {name!r} needs K (3x3), pose (4x4) and optionally dist, mount: {err}") from None
+            raise ValueError(
+                f"{path}: camera {name!r} needs K (3x3), pose (4x4) and optionally dist, mount: {err}"
+            ) from None
         if calib.mount not in MOUNTS:
             raise ValueError(f"{path}: camera {name!r} has mount {calib.mount!r}; use one of {MOUNTS}")
         cameras[name] = calib
@@ -149,7 +151,12 @@ def load_calibration(path: str | Path, task: str) -> tuple[dict[str, CameraCalib
     if "tags" in data:
         layout = {
             part: [
-                Tag(int(t["id"]), float(t["size"]), np.asarray(t["pose"], float)[:3, :3], np.asarray(t["pose"], float)[:3, 3])
+                Tag(
+                    int(t["id"]),
+                    float(t["size"]),
+                    np.asarray(t["pose"], float)[:3, :3],
+                    np.asarray(t["pose"], float)[:3, 3],
+                )
                 for t in tags
             ]
             for part, tags in data["tags"].items()
@@ -165,7 +172,9 @@ def load_calibration(path: str | Path, task: str) -> tuple[dict[str, CameraCalib
     return cameras, {part: layout[part] for part in parts}
 
 
-def save_calibration(path: str | Path, cameras: dict[str, CameraCalibration], layout: dict[str, list[Tag]] | None = None) -> None:
+def save_calibration(
+    path: str | Path, cameras: dict[str, CameraCalibration], layout: dict[str, list[Tag]] | None = None
+) -> None:
     data = {
         "cameras": {
             c.name: {"K": c.K.tolist(), "dist": c.dist.tolist(), "mount": c.mount, "pose": c.pose.tolist()}

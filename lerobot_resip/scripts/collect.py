@@ -37,12 +37,10 @@ from lerobot.envs.configs import EnvConfig
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_IMAGES, OBS_STATE
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
-from lerobot_resip.scripts.cli import error_line
 from lerobot_resip.envs.rendering import CAMERAS, CameraRenderer
 from lerobot_resip.envs.sim import ACTION_DIM, STATE_DIM
-
-# Description of the pushed dataset card (LeRobot's card template wraps it); lives in the repo.
-DATASET_CARD = Path(__file__).resolve().parents[2] / "hub_cards" / "dataset_description.md"
+from lerobot_resip.hub import DATASET_CARD_TEMPLATE, card_template, invocation
+from lerobot_resip.scripts.cli import error_line
 
 logger = logging.getLogger("lerobot_resip.collect")
 
@@ -180,6 +178,28 @@ def dataset_features(env_cfg: FurnitureEnvConfig, parts: tuple[str, ...], use_vi
     return features
 
 
+def dataset_description(
+    cfg: CollectConfig, parts: tuple[str, ...], episodes: int, frames: int, attempts: int, successes: int
+) -> str:
+    """The pushed dataset card's description (LeRobot's card template wraps it): the task, the
+    expert's measured success, the seeds and the command that recorded it."""
+    env_cfg: FurnitureEnvConfig = cfg.env
+    return card_template(DATASET_CARD_TEMPLATE).format(
+        task=env_cfg.task,
+        randomness=env_cfg.randomness,
+        clearance_mm=env_cfg.clearance_mm,
+        parts=", ".join(parts),
+        episodes=episodes,
+        frames=frames,
+        attempts=attempts,
+        success_rate=successes / max(1, attempts),
+        seed=cfg.seed,
+        repo_id=cfg.dataset.repo_id,
+        command=invocation(PROG) or f"{PROG} --env.type=furniture --env.task={env_cfg.task} "
+        f"--env.randomness={env_cfg.randomness} --num_episodes={cfg.num_episodes} --seed={cfg.seed}",
+    )
+
+
 def episode_seed(seed: int, attempt: int) -> int:
     return int(np.random.SeedSequence([seed, attempt]).generate_state(1, dtype=np.uint64)[0] >> 1)
 
@@ -189,13 +209,14 @@ def collect(cfg: CollectConfig, root: Path) -> int:
     from lerobot.datasets.lerobot_dataset import LeRobotDataset
     from tqdm import tqdm
 
-    from lerobot_resip.envs.expert import ScriptedExpert
+    from lerobot_resip.envs.expert import make_expert
+
     env_cfg: FurnitureEnvConfig = cfg.env
     n = cfg.num_envs
     max_attempts = cfg.max_attempts if cfg.max_attempts is not None else 10 * cfg.num_episodes + n
     try:  # bad settings (clearance out of range, a task without an expert) raise ValueError
         sim = env_cfg.make_batched_sim(n, seed=cfg.seed, num_threads=cfg.num_threads)
-        expert = ScriptedExpert(env_cfg.task, n, seed=cfg.seed, noise=cfg.expert_noise)
+        expert = make_expert(env_cfg.task, n, seed=cfg.seed, noise=cfg.expert_noise)
     except ValueError as err:
         raise CollectError(str(err)) from err
     description = sim.task.description
@@ -299,16 +320,7 @@ def collect(cfg: CollectConfig, root: Path) -> int:
 
     if cfg.dataset.push_to_hub:
         try:
-            description = DATASET_CARD.read_text().format(
-                task=env_cfg.task,
-                randomness=env_cfg.randomness,
-                clearance_mm=env_cfg.clearance_mm,
-                episodes=saved,
-                frames=frames,
-                success_rate=successes / max(1, finished),
-                seed=cfg.seed,
-                repo_id=cfg.dataset.repo_id,
-            )
+            description = dataset_description(cfg, sim.task.parts, saved, frames, finished, successes)
             dataset.push_to_hub(
                 tags=["LeRobot", "resip", env_cfg.task],
                 private=cfg.dataset.private,

@@ -26,7 +26,7 @@ writes MP4s of the first K episodes from the front camera next to the JSON
 import json
 import logging
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import draccus
@@ -38,16 +38,11 @@ from lerobot.envs.configs import EnvConfig
 from lerobot_resip.envs.configs import FurnitureEnvConfig
 from lerobot_resip.envs.rendering import CameraRenderer
 from lerobot_resip.envs.sim import CONTROL_HZ
+from lerobot_resip.hub import TRAIN_CONFIG_FILE, invocation
+from lerobot_resip.policies.resip.configuration_resip import read_json_file, resolve_checkpoint_file
+from lerobot_resip.rl.rollout import PolicyIO, evaluate
+from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds, load_policy, make_sim, resolve_policy_config
 from lerobot_resip.scripts.cli import error_line
-from lerobot_resip.rl.runtime import (
-    EVAL_SEEDS,
-    MinMaxNormalizer,
-    episode_seeds,
-    evaluate,
-    load_policy,
-    make_sim,
-    resolve_policy_config,
-)
 
 logger = logging.getLogger("lerobot_resip.eval")
 PROG = "lerobot-resip-eval"
@@ -56,7 +51,9 @@ PROG = "lerobot-resip-eval"
 @dataclass
 class EvalResidualConfig:
     # The simulated task (--env.type=furniture ...; --env.perturb=true for the perturbation protocol).
-    env: EnvConfig = field(default_factory=FurnitureEnvConfig)
+    # Default: the env a resip checkpoint was trained in (task, randomness, clearance; the task's own
+    # episode length), else `furniture` peg_in_hole at low randomness.
+    env: EnvConfig | None = None
     # --policy.path=<resip or diffusion checkpoint>.
     policy: PreTrainedConfig | None = None
     # Episodes to run (one per seed).
@@ -95,7 +92,7 @@ def run(cfg: EvalResidualConfig) -> dict:
     """Evaluate and write `cfg.output_path`; returns the result dict."""
     if cfg.policy is None:
         raise ValueError("give --policy.path=<resip or diffusion checkpoint>")
-    if not isinstance(cfg.env, FurnitureEnvConfig):
+    if cfg.env is not None and not isinstance(cfg.env, FurnitureEnvConfig):
         raise ValueError(f"--env.type={cfg.env.type} is not supported; use --env.type=furniture")
     if cfg.num_episodes < 1 or cfg.num_envs < 1:
         raise ValueError("--num_episodes and --num_envs must be >= 1")
@@ -103,40 +100,78 @@ def run(cfg: EvalResidualConfig) -> dict:
         raise ValueError(f"--num_videos must be in [0, num_episodes={cfg.num_episodes}], got {cfg.num_videos}")
     if cfg.torch_threads:
         torch.set_num_threads(cfg.torch_threads)
-    policy, pre, post = load_policy(cfg.policy)
-    normalizer = MinMaxNormalizer.from_pipelines(pre, post, policy.config.device)
-    sim = make_sim(cfg.env, min(cfg.num_envs, cfg.num_episodes), cfg.seed, cfg.num_threads)
-    seeds = episode_seeds(cfg.seed, EVAL_SEEDS, 0, cfg.num_episodes)
+    env = cfg.env if cfg.env is not None else checkpoint_env(cfg.policy)
+    out = Path(cfg.output_path)
+    result = evaluate_checkpoint(
+        cfg.policy, env, cfg.num_episodes, cfg.num_envs, cfg.seed, sample=cfg.sample, num_threads=cfg.num_threads,
+        videos=(cfg.num_videos, cfg.video_height, cfg.video_width, out.parent / f"{out.stem}_videos"),
+        source=getattr(cfg, "policy_path", None),
+    )
+    result["command"] = invocation(PROG)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    low, high = result["success_ci95"]
+    logger.info("success %.3f (95%% CI %.3f-%.3f) over %d episodes, mean length %.1f -> %s",
+                result["success_rate"], low, high, result["episodes"], result["mean_episode_length"], out)
+    return result
+
+
+def checkpoint_env(policy: PreTrainedConfig) -> FurnitureEnvConfig:
+    """The env a resip checkpoint was trained in (its `resip_train_config.json`), at the task's own
+    episode length; the default `furniture` env when the checkpoint has no training record."""
+    path = policy.pretrained_path
+    if path is None:
+        return FurnitureEnvConfig()
+    try:
+        file = resolve_checkpoint_file(str(path), TRAIN_CONFIG_FILE)
+    except ValueError:
+        return FurnitureEnvConfig()
+    env = read_json_file(file).get("env") or {}
+    settings = {k: env[k] for k in ("task", "randomness", "clearance_mm") if k in env}
+    return FurnitureEnvConfig(**settings)
+
+
+def evaluate_checkpoint(
+    policy_cfg: PreTrainedConfig,
+    env: FurnitureEnvConfig,
+    num_episodes: int,
+    num_envs: int,
+    seed: int,
+    sample: bool = False,
+    num_threads: int = 0,
+    videos: tuple[int, int, int, Path] | None = None,
+    source: str | None = None,
+) -> dict:
+    """Episodes 0..num_episodes-1 of the seed stream of `seed` (see the module docstring); returns the
+    result that `lerobot-resip-eval` writes (settings, success rate and interval, per-episode outcomes).
+    `videos`: (count, height, width, directory) of front-camera MP4s of the first episodes."""
+    policy, pre, post = load_policy(policy_cfg)
+    sim = make_sim(env, min(num_envs, num_episodes), seed, num_threads)
+    seeds = episode_seeds(seed, EVAL_SEEDS, 0, num_episodes)
 
     from tqdm import tqdm
 
-    out = Path(cfg.output_path)
-    recorder = VideoRecorder(sim, cfg.num_videos, cfg.video_height, cfg.video_width) if cfg.num_videos else None
-    rounds = -(-cfg.num_episodes // sim.num_envs)
+    recorder = VideoRecorder(sim, *videos[:3]) if videos and videos[0] else None
+    rounds = -(-num_episodes // sim.num_envs)
     with tqdm(total=rounds * sim.max_episode_steps, desc="eval steps", dynamic_ncols=True) as bar:
-        result = evaluate(policy, sim, normalizer, seeds, sampling_seed=cfg.seed, deterministic=not cfg.sample,
+        result = evaluate(policy, PolicyIO(pre, post), sim, seeds, sampling_seed=seed, deterministic=not sample,
                           progress=lambda: bar.update(1), record=recorder)
-    source = getattr(cfg, "policy_path", None) or cfg.policy.pretrained_path or cfg.policy.base_path
+    source = source or policy_cfg.pretrained_path or policy_cfg.base_path
     result = {
         "policy_path": str(source),
-        "policy_type": "resip" if cfg.policy.pretrained_path is not None else "diffusion (zero residual)",
-        "env": {"task": cfg.env.task, "randomness": cfg.env.randomness, "clearance_mm": cfg.env.clearance_mm,
-                "perturb": cfg.env.perturb, "episode_length": cfg.env.episode_length},
-        "seed": cfg.seed,
-        "residual": "sample" if cfg.sample else "mean",
+        "policy_type": "resip" if policy_cfg.pretrained_path is not None else "diffusion (zero residual)",
+        "env": {"task": env.task, "randomness": env.randomness, "clearance_mm": env.clearance_mm,
+                "perturb": env.perturb, "episode_length": env.episode_length},
+        "seed": seed,
+        "residual": "sample" if sample else "mean",
         "base_num_inference_steps": policy.config.base_num_inference_steps,
         "base_warm_start_timestep": policy.config.base_warm_start_timestep,
         "base_noise_scale": policy.config.base_noise_scale,
         "task_features": policy.config.task_features,
         **result,
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
     if recorder is not None:
-        result["videos"] = recorder.write(out.parent / f"{out.stem}_videos", result["success"])
-    out.write_text(json.dumps(result, indent=2))
-    low, high = result["success_ci95"]
-    logger.info("success %.3f (95%% CI %.3f-%.3f) over %d episodes, mean length %.1f -> %s",
-                result["success_rate"], low, high, result["episodes"], result["mean_episode_length"], out)
+        result["videos"] = recorder.write(videos[3], result["success"])
     return result
 
 

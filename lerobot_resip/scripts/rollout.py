@@ -60,8 +60,9 @@ from lerobot_resip.policies.resip.processor_resip import (
     clip_to_training_range_step,
     split_robot_state_step,
 )
-from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds, wilson_interval
-from lerobot_resip.robots.franka import EpisodeAborted, RobotStopped
+from lerobot_resip.rl.rollout import wilson_interval
+from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds
+from lerobot_resip.robots.franka import EpisodeAbortedError, RobotStoppedError
 from lerobot_resip.robots.franka.franka import part_keys
 from lerobot_resip.scripts.cli import error_line
 
@@ -111,7 +112,9 @@ class ResipRolloutConfig(RolloutConfig):
                 "pass --fps and --dataset.fps equal to the rate the policy was trained at"
             )
         if self.success == "tags" and not getattr(self.robot, "task", None):
-            raise ValueError("--success=tags needs a robot that observes part poses (--robot.task and --robot.tag_calibration)")
+            raise ValueError(
+                "--success=tags needs a robot that observes part poses (--robot.task and --robot.tag_calibration)"
+            )
         if self.scene_reset is not None:
             resolve_hook(self.scene_reset)
         if self.resolved_success() == "operator" and not sys.stdin.isatty():
@@ -121,7 +124,6 @@ class ResipRolloutConfig(RolloutConfig):
         if self.success != "auto":
             return self.success
         return "tags" if getattr(self.robot, "task", None) else "operator"
-
 
 
 def resolve_hook(spec: str):
@@ -197,8 +199,13 @@ class EvaluationStrategy(EpisodicStrategy):
                     dataset.save_episode()
                 self.episodes.append(record)
                 logger.info(
-                    "episode %d/%d: %s (%s after %d steps, %.1f s)", index + 1, cfg.dataset.num_episodes,
-                    "success" if record["success"] else "failure", record["end"], record["steps"], record["seconds"],
+                    "episode %d/%d: %s (%s after %d steps, %.1f s)",
+                    index + 1,
+                    cfg.dataset.num_episodes,
+                    "success" if record["success"] else "failure",
+                    record["end"],
+                    record["steps"],
+                    record["seconds"],
                 )
                 index += 1
                 if record["end"] == "interrupted":
@@ -206,7 +213,11 @@ class EvaluationStrategy(EpisodicStrategy):
 
     def _stopping(self, ctx) -> bool:
         robot = ctx.hardware.robot_wrapper.inner
-        if ctx.runtime.shutdown_event.is_set() or self._events["stop_recording"] or getattr(robot, "interrupted", False):
+        if (
+            ctx.runtime.shutdown_event.is_set()
+            or self._events["stop_recording"]
+            or getattr(robot, "interrupted", False)
+        ):
             self.interrupted = True
         return self.interrupted
 
@@ -232,18 +243,20 @@ class EvaluationStrategy(EpisodicStrategy):
                 break
             try:
                 obs = wrapper.get_observation()
-            except EpisodeAborted as err:
+            except EpisodeAbortedError as err:
                 record["end"], record["stop_reason"] = "arm stopped", str(err)
                 break
             if task is not None:
-                assembled_for = assembled_for + 1 if assembled(task, *part_poses_from_observation(obs, task.parts))[0] else 0
+                assembled_for = (
+                    assembled_for + 1 if assembled(task, *part_poses_from_observation(obs, task.parts))[0] else 0
+                )
                 if assembled_for >= self.cfg.success_hold_steps:
                     record["success"], record["end"] = True, "assembled"
                     break
             obs_processed = self._process_observation_and_notify(ctx.processors, obs)
             try:
                 action = send_next_action(obs_processed, obs, ctx, self._interpolator)
-            except EpisodeAborted as err:
+            except EpisodeAbortedError as err:
                 record["end"], record["stop_reason"] = "arm stopped", str(err)
                 break
             if action is not None:
@@ -296,10 +309,11 @@ class EvaluationStrategy(EpisodicStrategy):
     @staticmethod
     def _push(ctx) -> None:
         try:
-            safe_push_to_hub(ctx.data.dataset, tags=ctx.runtime.cfg.dataset.tags, private=ctx.runtime.cfg.dataset.private)
+            safe_push_to_hub(
+                ctx.data.dataset, tags=ctx.runtime.cfg.dataset.tags, private=ctx.runtime.cfg.dataset.private
+            )
         except Exception as err:  # noqa: BLE001 - the episodes are saved locally; say so in one line
             logger.warning("the dataset stays local, pushing it failed: %s", error_line(err))
-
 
 
 def episode_seed(seed: int, index: int) -> int:
@@ -331,7 +345,7 @@ def run(cfg: ResipRolloutConfig) -> dict:
         strategy.run(ctx)
     except KeyboardInterrupt:
         strategy.interrupted = True
-    except RobotStopped as err:
+    except RobotStoppedError as err:
         error = str(err)
         raise
     finally:
@@ -352,8 +366,15 @@ def run(cfg: ResipRolloutConfig) -> dict:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(result, indent=2))
         low, high = result["success_ci95"]
-        logger.info("success %d/%d = %.3f (95%% CI %.3f-%.3f) -> %s", result["successes"], result["episodes"],
-                    result["success_rate"], low, high, path)
+        logger.info(
+            "success %d/%d = %.3f (95%% CI %.3f-%.3f) -> %s",
+            result["successes"],
+            result["episodes"],
+            result["success_rate"],
+            low,
+            high,
+            path,
+        )
     return result
 
 
@@ -370,7 +391,7 @@ def main() -> None:
     register_third_party_plugins()
     try:
         run(_parse())
-    except (ValueError, RobotStopped, draccus.utils.ParsingError) as err:
+    except (ValueError, RobotStoppedError, draccus.utils.ParsingError) as err:
         print(f"{PROG}: error: {error_line(err)}", file=sys.stderr)
         sys.exit(1)
 

@@ -8,8 +8,10 @@ Example (a diffusion base from `lerobot-train` becomes the base of a fresh resip
 
 `--policy.path` may also be a resip checkpoint (e.g. `.../checkpoints/best/pretrained_model`) to
 continue from its residual with fresh optimizers; `--policy.type=resip --policy.base_path=...` works
-too. `--resume=true --output_dir=X` (with the same other arguments) continues `X/checkpoints/last`
-exactly: iteration count, optimizer states, RNG states and the best success so far.
+too. `--resume=true --output_dir=X` continues `X/checkpoints/last` exactly, with the run's own saved
+settings: iteration count, optimizer states, RNG states and the best success so far. Flags given with
+it may extend the run (`--num_iterations`) or change how it is watched and pushed; any other flag
+must repeat the run's value.
 
 Each iteration resets every env (seeds derived from --seed and the episode index), rolls out one
 whole episode (an env whose episode ended is no longer simulated), and runs a PPO update on the residual and the critic (settings: `--ppo.*`, paper
@@ -23,6 +25,7 @@ Metrics go to the console, `metrics.jsonl` and (optionally) Weights & Biases.
 """
 
 import copy
+import dataclasses
 import json
 import logging
 import os
@@ -34,26 +37,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import draccus
-import numpy as np
 import torch
 from lerobot.configs import PreTrainedConfig, parser
 from lerobot.envs.configs import EnvConfig
 from lerobot.optim.optimizers import load_optimizer_state, save_optimizer_state
 from lerobot.utils.random_utils import load_rng_state, save_rng_state, set_seed
+from safetensors import SafetensorError
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
-from lerobot_resip.scripts.cli import error_line
+from lerobot_resip.hub import TRAIN_CONFIG_FILE, evaluation_row, invocation, push_resip
+from lerobot_resip.policies.resip.configuration_resip import read_json_file
 from lerobot_resip.rl.ppo import PPOConfig, compute_gae, make_optimizers, make_schedulers, ppo_update
+from lerobot_resip.rl.rollout import PolicyIO, collect_rollout, evaluate
 from lerobot_resip.rl.runtime import (
     EVAL_SEEDS,
     TRAIN_SEEDS,
-    MinMaxNormalizer,
     episode_seeds,
-    evaluate,
     load_policy,
     make_sim,
     resolve_policy_config,
 )
+from lerobot_resip.scripts.cli import error_line
+from lerobot_resip.scripts.evaluate import evaluate_checkpoint
 
 logger = logging.getLogger("lerobot_resip.train")
 PROG = "lerobot-resip-train"
@@ -74,7 +79,9 @@ class WandbSettings:
 class TrainResidualConfig:
     # The simulated task (--env.type=furniture --env.task=... --env.episode_length=...).
     env: EnvConfig = field(default_factory=FurnitureEnvConfig)
-    # --policy.path=<resip or diffusion checkpoint>, or --policy.type=resip --policy.base_path=<diffusion>.
+    # --policy.path=<resip or diffusion checkpoint, local or a Hub repo id>, or --policy.type=resip
+    # --policy.base_path=<diffusion>. --policy.push_to_hub=true --policy.repo_id=<user>/<name>
+    # [--policy.private=true] pushes the best checkpoint, with a model card, when training ends.
     policy: PreTrainedConfig | None = None
     ppo: PPOConfig = field(default_factory=PPOConfig)
     # Environments rolled out together; one episode each per iteration (paper: 1024).
@@ -98,6 +105,11 @@ class TrainResidualConfig:
     # an absolute-pose controller does not forget at the next step the way it forgets a one-step kick.
     # PPO keeps the per-step Gaussian log-probabilities, an approximation once the noise is held.
     exploration_hold_steps: int = 1
+    # With --policy.push_to_hub=true: held-out episodes the best checkpoint is evaluated on, without and
+    # with perturbations, for its model card (0: push without evaluations).
+    push_eval_episodes: int = 256
+    # Seed of those episodes (the trainer's own evaluations use --seed's stream).
+    push_eval_seed: int = 1000
     wandb: WandbSettings = field(default_factory=WandbSettings)
 
     def __post_init__(self):
@@ -122,6 +134,10 @@ def validate(cfg: TrainResidualConfig) -> None:
     for name in ("num_envs", "num_iterations", "eval_every", "eval_episodes", "exploration_hold_steps"):
         if getattr(cfg, name) < 1:
             raise TrainError(f"--{name} must be >= 1, got {getattr(cfg, name)}")
+    if cfg.push_eval_episodes < 0:
+        raise TrainError(f"--push_eval_episodes must be >= 0, got {cfg.push_eval_episodes}")
+    if cfg.policy is not None and cfg.policy.push_to_hub and not cfg.policy.repo_id:
+        raise TrainError("--policy.push_to_hub=true needs --policy.repo_id=<user>/<name> (or --policy.push_to_hub=false)")
     if cfg.wandb.mode not in ("online", "offline", "disabled"):
         raise TrainError(f"--wandb.mode must be online, offline or disabled, got {cfg.wandb.mode!r}")
     last = checkpoint_dir(cfg.output_dir, "last")
@@ -165,16 +181,98 @@ def write_atomically(target: Path, write) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def save_policy(directory: Path, policy, pre, post) -> None:
+def save_policy(directory: Path, policy, pre, post, record: dict) -> None:
+    """The policy, its processors and the run's record (`resip_train_config.json`: the run's settings,
+    the command, how far it got), as one self-contained `pretrained_model` directory."""
     out = directory / PRETRAINED
     policy.save_pretrained(out)
     pre.save_pretrained(out)
     post.save_pretrained(out)
+    (out / TRAIN_CONFIG_FILE).write_text(json.dumps(record, indent=2))
 
 
-def save_last(output_dir: Path, policy, pre, post, optimizers, state: dict) -> None:
+# What a checkpoint's run record holds besides the run's settings.
+RECORD_KEYS = ("commands", "state")
+
+
+def run_record(cfg: "TrainResidualConfig", state: dict, commands: list[str]) -> dict:
+    """What a checkpoint keeps of its run: every setting but the policy's (config.json holds those), the
+    commands that started and resumed it, and the training state (iteration, best success)."""
+    settings = draccus.encode(cfg)
+    for key in ("policy", "resume"):
+        settings.pop(key, None)
+    return json.loads(json.dumps({**settings, "commands": commands, "state": state}, default=str))
+
+
+def read_run_record(checkpoint: Path) -> dict | None:
+    """The run record saved in a checkpoint directory (`checkpoints/last`), None for older runs."""
+    file = checkpoint / PRETRAINED / TRAIN_CONFIG_FILE
+    return read_json_file(file) if file.is_file() else None
+
+
+# Settings a resumed run may change: how long it goes on and how it is watched, never what it trains.
+RESUMABLE = ("num_iterations", "eval_every", "num_threads", "torch_threads", "wandb", "push_eval_episodes",
+             "push_eval_seed")
+RESUMABLE_POLICY = ("push_to_hub", "repo_id", "private", "license", "tags")
+NOT_SETTINGS = ("output_dir", "resume", "config_path", "help")
+
+
+def resume_config(args: list[str]) -> TrainResidualConfig:
+    """`--resume=true`: the run's own saved settings (its `checkpoints/last`), with the flags of `args`
+    that a resumed run may change (`RESUMABLE`, and the push options of the policy). Any other flag must
+    repeat the run's value; a different one is a one-line error, as is a run that cannot be resumed."""
+    policy_args = [a for a in args if a.startswith("--policy.")]
+    cli = draccus.parse(TrainResidualConfig, args=[a for a in args if not a.startswith("--policy.")])
+    last = checkpoint_dir(cli.output_dir, "last")
+    if last is None:
+        raise TrainError(f"--resume=true but {cli.output_dir}/checkpoints/last does not exist")
+    record = read_run_record(last)
+    if record is None:  # a run from before run records: its flags must be passed again, as they were
+        logger.warning("%s has no saved settings (%s); using this command's flags", last, TRAIN_CONFIG_FILE)
+        return cli
+    settings = {key: value for key, value in record.items() if key not in RECORD_KEYS}
+    saved = draccus.decode(TrainResidualConfig, settings)
+    given = {arg[2:].split("=")[0] for arg in args if arg.startswith("--") and not arg.startswith("--policy.")}
+    for key in sorted(given):
+        field_name = key.split(".")[0]
+        if field_name in NOT_SETTINGS:
+            continue
+        ours, theirs = _get(cli, key), _get(saved, key)
+        if field_name in RESUMABLE:
+            _set(saved, key, ours)
+        elif ours != theirs:
+            raise TrainError(
+                f"--{key}={ours} differs from the run's {theirs} ({last}); a resumed run keeps its settings: "
+                "drop the flag, or start a new run in another --output_dir"
+            )
+    iteration = record["state"]["iteration"]
+    if saved.num_iterations < iteration:
+        raise TrainError(f"--num_iterations={saved.num_iterations} is below the run's iteration {iteration}")
+    for arg in policy_args:
+        if arg[len("--policy."):].split("=")[0] not in RESUMABLE_POLICY:
+            raise TrainError(f"{arg.split('=')[0]}: a resumed run keeps its policy; only its push options "
+                             f"({', '.join(RESUMABLE_POLICY)}) may be given")
+    saved.policy = PreTrainedConfig.from_pretrained(str(last / PRETRAINED), cli_overrides=policy_args)
+    saved.output_dir, saved.resume = cli.output_dir, True
+    return saved
+
+
+def _get(cfg, dotted: str):
+    for name in dotted.split("."):
+        cfg = getattr(cfg, name)
+    return cfg
+
+
+def _set(cfg, dotted: str, value) -> None:
+    *parents, name = dotted.split(".")
+    for parent in parents:
+        cfg = getattr(cfg, parent)
+    setattr(cfg, name, value)
+
+
+def save_last(output_dir: Path, policy, pre, post, optimizers, state: dict, record: dict) -> None:
     def write(tmp: Path) -> None:
-        save_policy(tmp, policy, pre, post)
+        save_policy(tmp, policy, pre, post, record)
         training = tmp / TRAINING_STATE
         training.mkdir()
         save_optimizer_state({"actor": optimizers[0], "critic": optimizers[1]}, training)
@@ -184,102 +282,13 @@ def save_last(output_dir: Path, policy, pre, post, optimizers, state: dict) -> N
     write_atomically(Path(output_dir) / "checkpoints" / "last", write)
 
 
-def save_best(output_dir: Path, policy, pre, post, eval_result: dict) -> None:
+def save_best(output_dir: Path, policy, pre, post, eval_result: dict, record: dict) -> None:
     def write(tmp: Path) -> None:
-        save_policy(tmp, policy, pre, post)
+        save_policy(tmp, policy, pre, post, record)
         summary = {k: v for k, v in eval_result.items() if k not in ("success", "episode_lengths", "seeds")}
         (tmp / "eval_info.json").write_text(json.dumps(summary, indent=2))
 
     write_atomically(Path(output_dir) / "checkpoints" / "best", write)
-
-
-# ---------------------------------------------------------------------------------------------- rollout
-
-
-@dataclass
-class Rollout:
-    """(T, N, ...) tensors of one episode per env; `valid` masks the steps after an env's episode ended."""
-
-    inputs: torch.Tensor
-    residuals: torch.Tensor
-    logprobs: torch.Tensor
-    values: torch.Tensor
-    rewards: torch.Tensor
-    dones: torch.Tensor
-    valid: torch.Tensor
-    success_rate: float
-    physics_unstable: int
-    nonfinite_actions: int
-    timing: dict
-
-
-@torch.no_grad()
-def collect_rollout(
-    policy, sim, normalizer: MinMaxNormalizer, seeds: np.ndarray, exploration_hold_steps: int = 1
-) -> Rollout:
-    n, horizon, device = sim.num_envs, sim.max_episode_steps, normalizer.device
-    timing = dict.fromkeys(("normalize", "base", "residual", "unnormalize", "sim"), 0.0)
-    obs = sim.reset(seeds=seeds)
-    policy.reset()
-    buf = None
-    done = torch.zeros(n, dtype=torch.bool, device=device)
-    success = np.zeros(n, dtype=bool)
-    unstable = nonfinite = 0
-    steps = 0
-    noise = None
-    for t in range(horizon):
-        t0 = time.perf_counter()
-        batch = normalizer.observation(obs)
-        t1 = time.perf_counter()
-        base = policy.base_action(batch, active=~done)
-        t2 = time.perf_counter()
-        x = policy.residual_input(batch, base)
-        if not torch.isfinite(x).all():
-            x = torch.nan_to_num(x, nan=0.0, posinf=policy.config.obs_clip, neginf=-policy.config.obs_clip)
-        dist = policy.residual_distribution(x)
-        if t % exploration_hold_steps == 0:
-            noise = torch.randn_like(dist.mean)
-        residual = dist.mean + dist.stddev * noise
-        logprob = dist.log_prob(residual).sum(-1)
-        value = policy.value(x)
-        action = policy.combine(base, residual)
-        bad = ~torch.isfinite(action).all(-1)
-        if bad.any():
-            nonfinite += int(bad.sum())
-            action = torch.where(bad[:, None], base, action)
-        t3 = time.perf_counter()
-        env_action = normalizer.unnormalize_action(action)
-        t4 = time.perf_counter()
-        obs, reward, terminated, truncated, info = sim.step(env_action, active=~done.cpu().numpy())
-        t5 = time.perf_counter()
-        if buf is None:
-            in_dim = x.shape[-1]
-            buf = {
-                "inputs": torch.zeros(horizon, n, in_dim, device=device),
-                "residuals": torch.zeros(horizon, n, residual.shape[-1], device=device),
-                **{k: torch.zeros(horizon, n, device=device) for k in ("logprobs", "values", "rewards", "dones", "valid")},
-            }
-        ended = torch.as_tensor(terminated | truncated, device=device)
-        buf["inputs"][t], buf["residuals"][t] = x, residual
-        buf["logprobs"][t], buf["values"][t] = logprob, value
-        buf["rewards"][t] = torch.as_tensor(reward, device=device) * ~done
-        buf["valid"][t] = (~done).float()
-        newly = (ended & ~done).cpu().numpy()
-        success |= newly & info["is_success"]
-        unstable += int((newly & info["physics_unstable"]).sum())
-        done = done | ended
-        buf["dones"][t] = (done | (t == horizon - 1)).float()  # timeouts are terminal
-        for key, dt in zip(timing, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
-            timing[key] += dt
-        steps += 1
-        if done.all():
-            break
-    for key in buf:  # an early end (all envs done) leaves only masked steps behind
-        buf[key] = buf[key][:steps]
-    buf["dones"][-1] = 1.0
-    timing = {f"perf/{k}_ms_per_step": 1000 * v / steps for k, v in timing.items()}
-    return Rollout(**buf, success_rate=float(success.mean()), physics_unstable=unstable,
-                   nonfinite_actions=nonfinite, timing=timing)
 
 
 # ------------------------------------------------------------------------------------------------ train
@@ -325,27 +334,38 @@ def train(cfg: TrainResidualConfig) -> dict:
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
 
+    commands = [c for c in [invocation(PROG)] if c]
     if cfg.resume:
         last = checkpoint_dir(out, "last")
-        policy_cfg = PreTrainedConfig.from_pretrained(str(last / PRETRAINED))
+        policy_cfg = cfg.policy or PreTrainedConfig.from_pretrained(str(last / PRETRAINED))
         policy_cfg.pretrained_path = last / PRETRAINED
+        previous = read_run_record(last)
+        commands = (previous or {}).get("commands", []) + commands
     else:
         policy_cfg = cfg.policy
         set_seed(cfg.seed)
-    policy, pre, post = load_policy(policy_cfg)
+    try:
+        policy, pre, post = load_policy(policy_cfg)
+    except ValueError as err:  # an unusable checkpoint: named in one line by the loaders
+        raise TrainError(error_line(err)) from None
     if not cfg.resume:  # a fresh run starts from a saved copy of itself (self-contained checkpoints)
         policy.config.pretrained_path = None
-    device = torch.device(policy.config.device)
-    normalizer = MinMaxNormalizer.from_pipelines(pre, post, device)
+    io = PolicyIO(pre, post)
 
     optimizers = make_optimizers(policy.residual, policy.critic, cfg.ppo)
     schedulers = make_schedulers(optimizers, cfg.ppo, cfg.num_iterations)  # before loading: adds initial_lr
     state = {"iteration": 0, "best_success": -1.0, "best_iteration": None, "env_steps": 0}
     if cfg.resume:
         training = last / TRAINING_STATE
-        load_optimizer_state({"actor": optimizers[0], "critic": optimizers[1]}, training)
-        state = json.loads((training / "training_state.json").read_text())
-        load_rng_state(training)
+        try:
+            load_optimizer_state({"actor": optimizers[0], "critic": optimizers[1]}, training)
+            state = json.loads((training / "training_state.json").read_text())
+            load_rng_state(training)
+        except (OSError, ValueError, KeyError, SafetensorError) as err:
+            raise TrainError(
+                f"{training} is incomplete or corrupt ({error_line(err)}); resume from a copy of the run, or start "
+                f"a new run from its policy with --policy.path={last / PRETRAINED}"
+            ) from None
         logger.info("resuming %s at iteration %d (best success %.3f)", last, state["iteration"], state["best_success"])
     with warnings.catch_warnings():  # fast-forward: the schedules are functions of the iteration
         warnings.filterwarnings("ignore", message="Detected call of")
@@ -366,7 +386,7 @@ def train(cfg: TrainResidualConfig) -> dict:
             it = state["iteration"]
             t_start = time.perf_counter()
             seeds = episode_seeds(cfg.seed, TRAIN_SEEDS, it * cfg.num_envs, cfg.num_envs)
-            ro = collect_rollout(policy, sim, normalizer, seeds, cfg.exploration_hold_steps)
+            ro = collect_rollout(policy, io, sim, seeds, cfg.exploration_hold_steps)
             t_rollout = time.perf_counter() - t_start
 
             adv, ret = compute_gae(ro.rewards, ro.values, ro.dones, cfg.ppo.gamma, cfg.ppo.gae_lambda)
@@ -380,7 +400,7 @@ def train(cfg: TrainResidualConfig) -> dict:
                 logger.error("iteration %d: non-finite weights after the update; restored the previous ones", it)
                 policy.residual.load_state_dict(snapshot[0])
                 policy.critic.load_state_dict(snapshot[1])
-                for o, s in zip(optimizers, snapshot[2]):
+                for o, s in zip(optimizers, snapshot[2], strict=True):
                     o.load_state_dict(s)
                 stats["nonfinite_skipped"] += 1
             if stats["nonfinite_skipped"]:
@@ -411,15 +431,17 @@ def train(cfg: TrainResidualConfig) -> dict:
                 **ro.timing,
             }
             if (it + 1) % cfg.eval_every == 0 or it + 1 == cfg.num_iterations:
-                result = evaluate(policy, sim, normalizer, eval_seeds, sampling_seed=cfg.seed)
+                result = evaluate(policy, io, sim, eval_seeds, sampling_seed=cfg.seed)
                 metrics.update({"eval/success_rate": result["success_rate"],
                                 "eval/mean_episode_length": result["mean_episode_length"],
                                 "eval/physics_unstable": result["physics_unstable"]})
                 if result["success_rate"] > state["best_success"]:
                     state["best_success"], state["best_iteration"] = result["success_rate"], it + 1
-                    save_best(out, policy, pre, post, {**result, "iteration": it + 1})
+                    state["best_env_steps"] = state["env_steps"]
+                    save_best(out, policy, pre, post, {**result, "iteration": it + 1},
+                              run_record(cfg, state, commands))
                     metrics["eval/new_best"] = 1
-            save_last(out, policy, pre, post, optimizers, state)
+            save_last(out, policy, pre, post, optimizers, state, run_record(cfg, state, commands))
             metrics["perf/iteration_s"] = time.perf_counter() - t_start
             sink.log(it + 1, metrics)
             logger.info(
@@ -435,7 +457,33 @@ def train(cfg: TrainResidualConfig) -> dict:
     finally:
         bar.close()
         sink.close()
+    if policy.config.push_to_hub:
+        push_best(cfg, policy.config.repo_id, policy.config.private)
     return state
+
+
+def push_best(cfg: TrainResidualConfig, repo_id: str, private: bool | None) -> str:
+    """Evaluate the best checkpoint on held-out episodes (the task's own episode length, without and
+    with perturbations) and push it with its model card; returns the repo URL."""
+    best = checkpoint_dir(cfg.output_dir, "best") / PRETRAINED
+    policy_cfg = PreTrainedConfig.from_pretrained(str(best))
+    policy_cfg.pretrained_path = best
+    evaluations = []
+    if cfg.push_eval_episodes:
+        for perturb, name in ((False, "resip"), (True, "resip_perturbed")):
+            env = dataclasses.replace(cfg.env, episode_length=None, perturb=perturb)
+            logger.info("evaluating %s on %d held-out episodes (seed %d, perturb=%s) for its model card",
+                        best, cfg.push_eval_episodes, cfg.push_eval_seed, perturb)
+            result = evaluate_checkpoint(policy_cfg, env, cfg.push_eval_episodes, cfg.num_envs,
+                                         cfg.push_eval_seed, num_threads=cfg.num_threads)
+            evaluations.append(evaluation_row(result, name))
+    try:
+        return push_resip(best, repo_id, evaluations, private)
+    except Exception as err:  # noqa: BLE001 - network, auth and Hub errors of every kind
+        raise TrainError(
+            f"push to the Hub failed ({type(err).__name__}: {error_line(err)}); the checkpoint is kept in {best}: "
+            f"push it with `lerobot-resip-push --policy.path={best} --policy.repo_id={repo_id}`"
+        ) from err
 
 
 # --------------------------------------------------------------------------------------------------- CLI
@@ -446,6 +494,13 @@ def _parse(cfg: TrainResidualConfig) -> TrainResidualConfig:
     return cfg
 
 
+def _resuming(args: list[str]) -> bool:
+    """Whether the command line asks for `--resume=true` (or `--resume true`)."""
+    values = [arg.split("=", 1)[1] if "=" in arg else (args[i + 1] if i + 1 < len(args) else "")
+              for i, arg in enumerate(args) if arg.split("=", 1)[0] == "--resume"]
+    return bool(values) and values[-1].lower() in ("true", "1", "yes")
+
+
 def main() -> None:
     from lerobot.utils.import_utils import register_third_party_plugins
     from lerobot.utils.utils import init_logging
@@ -453,7 +508,8 @@ def main() -> None:
     init_logging()
     register_third_party_plugins()
     try:
-        cfg = _parse()
+        args = sys.argv[1:]
+        cfg = resume_config(args) if _resuming(args) else _parse()
         validate(cfg)
     except (TrainError, ValueError, draccus.utils.ParsingError) as err:
         print(f"{PROG}: error: {error_line(err)}", file=sys.stderr)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Eleventh session: two PPO seeds of the 280-iteration run, over the deterministic base sampled with
-# 4 DDIM steps (the paper's, and the issue's, setting during RL).
-#   1. seed 0: the tenth session's 4-step pipeline run (outputs/ddim4: its demos, streaming base and
-#      80 PPO iterations; peg_in_hole_low_streaming_base/run.sh makes it) resumed to 280 iterations
-#      through scripts/run_demo.sh (constant learning rate: the same as one long run);
+# Two PPO seeds of a 280-iteration run over the deterministic base sampled with 4 DDIM steps (the
+# paper's setting during RL). Index rows N2 and P8 of docs/results/README.md.
+#   1. seed 0: the 4-step pipeline run of peg_in_hole_low_streaming_base/run.sh (outputs/ddim4: its
+#      demos, streaming base and 80 PPO iterations) resumed to 280 iterations through
+#      scripts/run_demo.sh (constant learning rate: the same as one long run);
 #   2. seed 1: a fresh 280-iteration PPO run (RL_SEED=1) over the same base, through the same script.
 # Both are evaluated by the script on the same 256 held-out episodes (seed 1000), with and without
 # perturbations, against the base's evaluations.

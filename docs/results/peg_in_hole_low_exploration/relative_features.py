@@ -1,7 +1,8 @@
-"""Diagnostic (the ninth session made it a package option, `--policy.task_features=peg_in_hole`): the residual and the critic also see five task-space
-features, in cm, clipped to +-10: peg-to-hole offset x, y, the peg bottom's height above the hole
-mouth, and tool-minus-base-target x, y. With them, the expert-like correction that lifts the base in
-oracle_eval.py is a linear function of the residual's input near the hole.
+"""Diagnostic, since made a package option (`--policy.task_features=peg_in_hole`): the residual and
+the critic also see five task-space features, in cm, clipped to +-10: peg-to-hole offset x, y, the
+peg bottom's height above the hole mouth, and tool-minus-base-target x, y. With them, the
+expert-like correction that lifts the base in oracle_eval.py is a linear function of the residual's
+input near the hole.
 
 usage: python relative_features.py train|eval <base ckpt> <lerobot-resip-train / -eval args>
 """

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Eighth session: is the residual's form or PPO's search what holds ResiP back on this CPU?
+# Is the residual's form or PPO's search what holds ResiP back on a 2-core CPU? Index rows L1-L4 of
+# docs/results/README.md.
 #   1. a deterministic base (--policy.base_noise_scale=0): evaluation, and the pipeline's PPO over it;
 #   2. exploration noise held for a whole chunk (--exploration_hold_steps=8), same PPO otherwise;
 #   3. a hand-written state-feedback correction of the residual's form (oracle_eval.py), no learning;
 #   4. the same PPO with five task-space features added to the residual's input (relative_features.py).
-# The base is the sixth session's stage-5 small base (docs/results/peg_in_hole_low_longer_cloning/run.sh
-# makes it in outputs/exp_s5); the mid-size base is the seventh session's (peg_in_hole_low_mid_unet/run.sh).
+# The base is the five-stage small base that docs/results/peg_in_hole_low_longer_cloning/run.sh makes in
+# outputs/exp_s5; the mid-size base is the one peg_in_hole_low_mid_unet/run.sh makes in outputs/exp_mid.
 set -e
 cd "$(git rev-parse --show-toplevel)"
 source .venv/bin/activate

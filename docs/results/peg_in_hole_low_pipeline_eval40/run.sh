@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Thirteenth session: the README pipeline from nothing with the trainer evaluating every 40 iterations
-# (EVAL_EVERY, the new default), then the same run continued to 280 iterations by the same script.
-# Both are compared, episode for episode and iteration by iteration, with the earlier runs they must
-# equal: the twelfth session's pipeline (evaluations every 10) and the eleventh session's seed-0 run.
+# The README pipeline from nothing at its defaults (the trainer evaluating every 40 iterations), then
+# the same run continued to 280 iterations by the same script (index rows P1, P8 and N1 of
+# docs/results/README.md). Both are compared, episode for episode and iteration by iteration, with
+# the runs they must equal: the same pipeline with evaluations every 10 iterations
+# (peg_in_hole_low_pipeline_ddim4_120) and the seed-0 run of peg_in_hole_low_ddim4_seeds.
 set -e
 cd "$(git rev-parse --show-toplevel)"
 F=docs/results

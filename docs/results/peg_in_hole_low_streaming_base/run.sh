@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Tenth session: the README pipeline with the base cloned through LeRobot's streaming reader
-# (--dataset.streaming=true, now in scripts/run_demo.sh and the small preset), on a slower 2-core CPU
-# than the earlier sessions', then where the time goes: base cloning (bc_throughput) and residual PPO
-# (bench_resip) with the pipeline's settings and with the paper's.
+# The README pipeline (its settings before 2026-12-03) with the base cloned through LeRobot's streaming
+# reader (--dataset.streaming=true), then where the time goes: base cloning (bc_throughput) and
+# residual PPO (bench_resip) with the pipeline's settings and with the paper's; then the base sampled
+# with 8 and 4 DDIM steps, and the pipeline's later stages at 4. Index rows P4, P5, T3 and T5 of
+# docs/results/README.md.
 set -e
 cd "$(git rev-parse --show-toplevel)"
 F=docs/results/peg_in_hole_low_streaming_base

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Ninth session: the residual's task-space inputs as a `resip` option (--policy.task_features), in the
-# README pipeline, then that pipeline's PPO run continued towards the 2-hour training budget.
+# The residual's task-space inputs (--policy.task_features) in the README pipeline (its settings
+# before 2026-12-03), then that pipeline's PPO run continued to 280 iterations. Index rows P3 and N3
+# of docs/results/README.md.
 #   1. scripts/run_demo.sh from scratch: demos, base, base evaluations, 80 PPO iterations on 120-step
 #      training episodes with --policy.task_features=peg_in_hole over the deterministic base, evaluations;
 #   2. a copy of its PPO run resumed to more iterations (constant learning rate: the same as one long

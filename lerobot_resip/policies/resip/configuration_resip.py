@@ -10,6 +10,7 @@ from typing import Any
 
 import draccus
 from lerobot.configs import FeatureType, NormalizationMode, PreTrainedConfig
+from lerobot.configs.train import TRAIN_CONFIG_NAME
 from lerobot.optim import AdamConfig, DiffuserSchedulerConfig
 from lerobot.policies.diffusion.configuration_diffusion import DiffusionConfig
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE
@@ -56,6 +57,9 @@ class ResipConfig(PreTrainedConfig):
             architecture (`PAPER_BASE_SETTINGS`) is pretrained by behaviour cloning.
         base_config: the base's DiffusionConfig as saved in its config.json. Filled from `base_path`
             automatically (never set it by hand); it is what rebuilds the base from a resip checkpoint.
+        base_dataset_repo_id: the dataset the base was cloned from, read from the base's
+            `train_config.json` (what `lerobot-train` saves) with `base_config`; the model card's
+            `datasets`. None when the base has no training config.
         n_action_steps: base actions executed per sampled chunk (paper: T_a = 8 of T_p = 32).
         base_num_inference_steps: DDIM denoising steps when the base samples a chunk (paper: 4, eta 0).
             The base is trained with DDPM-style noising; it always samples with DDIM here.
@@ -80,8 +84,8 @@ class ResipConfig(PreTrainedConfig):
             task-space offsets in cm (`task_features.TaskFeatures`): per assembly pair of that task, the
             child part's assembled position minus its position (x, y, z), and the base action's tool
             target minus the tool position (x, y). Near the hole the insertion's correction is then a
-            simple function of the input; with it the README pipeline's PPO lifts its base from 14.1% to
-            32.4% in 80 iterations and 91.4% in 280, where the paper's inputs gave no lift (docs/results).
+            simple function of the input. Measured effect: docs/results/README.md ("What let PPO lift
+            the base").
         task_feature_clip_cm: the task-space offsets are clamped to +-this many cm (10: beyond that, only
             the direction matters to a correction of `action_scale` size).
         normalization_mapping: normalization per feature type; min-max for state, environment state and
@@ -92,6 +96,7 @@ class ResipConfig(PreTrainedConfig):
 
     base_path: str | None = None
     base_config: dict[str, Any] | None = None
+    base_dataset_repo_id: str | None = None
 
     n_action_steps: int = 8
     base_num_inference_steps: int = 4
@@ -142,6 +147,7 @@ class ResipConfig(PreTrainedConfig):
             get_task(self.task_features)  # a one-line error naming the known tasks
         if self.base_config is None and self.base_path is not None:
             self.base_config = read_base_config(self.base_path)
+            self.base_dataset_repo_id = read_base_dataset_repo_id(self.base_path)
         if self.base_config is not None:
             base = self.base_diffusion_config()
             if not self.input_features:
@@ -292,10 +298,33 @@ def resolve_checkpoint_file(path_or_id: str, filename: str) -> Path:
         ) from None
 
 
+def read_json_file(file: str | Path) -> dict[str, Any]:
+    """A checkpoint's JSON file; a malformed one is a one-line ValueError that names it."""
+    try:
+        with open(file) as f:
+            content = json.load(f)
+    except json.JSONDecodeError as err:
+        raise ValueError(
+            f"{file} is not valid JSON ({err}); the checkpoint is incomplete or corrupt: re-download or re-train it"
+        ) from None
+    if not isinstance(content, dict):
+        raise ValueError(f"{file} does not hold a JSON object; the checkpoint is corrupt: re-download or re-train it")
+    return content
+
+
+def read_base_dataset_repo_id(base_path: str) -> str | None:
+    """`dataset.repo_id` of the base's `train_config.json` (saved by `lerobot-train`), if it has one."""
+    try:
+        file = resolve_checkpoint_file(str(base_path), TRAIN_CONFIG_NAME)
+    except ValueError:
+        return None
+    repo_id = (read_json_file(file).get("dataset") or {}).get("repo_id")
+    return repo_id if isinstance(repo_id, str) else None
+
+
 def read_base_config(base_path: str) -> dict[str, Any]:
     """The base checkpoint's config.json as a dict (what `ResipConfig.base_config` holds)."""
-    with open(resolve_checkpoint_file(str(base_path), "config.json")) as f:
-        settings = json.load(f)
+    settings = read_json_file(resolve_checkpoint_file(str(base_path), "config.json"))
     if settings.get("type") != "diffusion":
         raise ValueError(
             f"the resip base must be a `diffusion` checkpoint, but {base_path} is a {settings.get('type')!r}"

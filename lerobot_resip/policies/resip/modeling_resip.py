@@ -9,16 +9,20 @@ Everything here works in the base's normalized space; LeRobot's processors (un)n
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from huggingface_hub import ModelCard
 from lerobot.policies.diffusion.modeling_diffusion import DiffusionPolicy
 from lerobot.policies.pretrained import PreTrainedPolicy
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE, POLICY_PREPROCESSOR_DEFAULT_NAME
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 from torch import Tensor, nn
 from torch.distributions import Normal
 
+from lerobot_resip.hub import resip_model_card
 from lerobot_resip.policies.resip.configuration_resip import ResipConfig
 from lerobot_resip.policies.resip.task_features import TaskFeatures
 
@@ -117,6 +121,20 @@ def sample_base_chunk(
         )
         sample = scheduler.step(model_output, t, sample, generator=generator).prev_sample
     return sample
+
+
+@dataclass
+class ResipStep:
+    """What `ResipPolicy.act` returns for a batch of B envs (normalized space)."""
+
+    action: Tensor  # (B, A) executed action
+    base_action: Tensor  # (B, A)
+    residual: Tensor  # (B, A) the unscaled residual (mean or sample)
+    noise: Tensor | None  # (B, A) the standard-normal draw of a sample (None for the mean)
+    logprob: Tensor  # (B,) log-prob of `residual` under the residual's Gaussian
+    value: Tensor | None  # (B,) critic value, when asked for
+    residual_input: Tensor  # (B, D) what the residual and the critic saw
+    nonfinite: Tensor  # (B,) bool: the action was not finite and the base action was executed
 
 
 class ResipPolicy(PreTrainedPolicy):
@@ -261,14 +279,15 @@ class ResipPolicy(PreTrainedPolicy):
     # ---- the residual and the critic ---------------------------------------------------------------
 
     def residual_input(self, batch: dict[str, Tensor], base_action: Tensor) -> Tensor:
-        """(B, S+E+A[+F]): normalized state and environment state clamped to +-obs_clip, the base action,
-        and with `task_features` the task-space offsets."""
+        """(B, S+E+A[+F]): normalized state and environment state clamped to +-obs_clip (a non-finite
+        value becomes 0, or the clip with its sign), the base action, and with `task_features` the
+        task-space offsets."""
         clip = self.config.obs_clip
         obs = torch.cat([batch[OBS_STATE], batch[OBS_ENV_STATE]], dim=-1).clamp(-clip, clip)
         parts = [obs, base_action.to(obs.dtype)]
         if self.task_features is not None:
             parts.append(self.task_features(batch[OBS_STATE], batch[OBS_ENV_STATE], base_action))
-        return torch.cat(parts, dim=-1)
+        return torch.nan_to_num(torch.cat(parts, dim=-1), nan=0.0, posinf=clip, neginf=-clip)
 
     def residual_distribution(self, residual_input: Tensor) -> Normal:
         """Gaussian over the UNSCALED residual (PPO's log-probs are taken under it)."""
@@ -282,15 +301,53 @@ class ResipPolicy(PreTrainedPolicy):
         """The executed normalized action: base_action + action_scale * residual."""
         return base_action + self.config.action_scale * residual
 
+    @torch.no_grad()
+    def act(
+        self,
+        batch: dict[str, Tensor],
+        deterministic: bool = True,
+        noise: Tensor | None = None,
+        generator: torch.Generator | None = None,
+        active: Tensor | None = None,
+        with_value: bool = False,
+    ) -> ResipStep:
+        """One control step for a batch of envs, in the normalized space: the base action (per-env
+        queues, see `base_action`), the residual's mean (`deterministic`) or a sample `mean + std *
+        noise` (noise drawn from `generator` when not given), the executed action `base +
+        action_scale * residual` (an env whose action is not finite executes its base action), the
+        residual's log-prob and, `with_value`, the critic's value. The one action path of ResiP:
+        `select_action` (lerobot-eval), evaluation and PPO rollouts all take it."""
+        base = self.base_action(batch, generator=generator, active=active)
+        residual_input = self.residual_input(batch, base)
+        dist = self.residual_distribution(residual_input)
+        if deterministic:
+            residual = dist.mean
+        else:
+            if noise is None:
+                noise = torch.randn(dist.mean.shape, generator=generator, dtype=dist.mean.dtype,
+                                    device=dist.mean.device)
+            residual = dist.mean + dist.stddev * noise
+        action = self.combine(base, residual)
+        nonfinite = ~torch.isfinite(action).all(-1)
+        action = torch.where(nonfinite[:, None], base, action)
+        return ResipStep(
+            action=action,
+            base_action=base,
+            residual=residual,
+            noise=noise,
+            logprob=dist.log_prob(residual).sum(-1),
+            value=self.value(residual_input) if with_value else None,
+            residual_input=residual_input,
+            nonfinite=nonfinite,
+        )
+
     # ---- LeRobot policy interface -------------------------------------------------------------------
 
     @torch.no_grad()
     def select_action(self, batch: dict[str, Tensor], **kwargs) -> Tensor:
         """One normalized action per env, (B, A): the base action plus the scaled residual MEAN
         (deterministic given the base's sampling noise). Queues per env as `base_action`."""
-        base_action = self.base_action(batch)
-        mean = self.residual_distribution(self.residual_input(batch, base_action)).mean
-        return self.combine(base_action, mean)
+        return self.act(batch).action
 
     @torch.no_grad()
     def predict_action_chunk(self, batch: dict[str, Tensor], **kwargs) -> Tensor:
@@ -313,6 +370,12 @@ class ResipPolicy(PreTrainedPolicy):
 
     # ---- checkpoints ----------------------------------------------------------------------------------
 
+    def generate_model_card(self, dataset_repo_id: str, model_type: str, license: str | None,
+                            tags: list[str] | None, cfg=None, dataset_meta=None) -> ModelCard:
+        """The resip model card, for LeRobot's own push (`lerobot-train --policy.type=resip
+        --policy.push_to_hub=true`); `lerobot-resip-train` and `lerobot-resip-push` add evaluations."""
+        return resip_model_card(self.config, self.config.repo_id, dataset_repo_id=dataset_repo_id)
+
     @classmethod
     def from_pretrained(cls, pretrained_name_or_path: str | Path, **kwargs):
         """Load a resip checkpoint; it is self-contained (the base's weights are inside it)."""
@@ -324,8 +387,15 @@ class ResipPolicy(PreTrainedPolicy):
 
     @classmethod
     def _load_as_safetensor(cls, model, model_file: str, map_location: str, strict: bool):
-        """Strict load that names the first mismatch in a one-line ValueError."""
-        state = load_file(model_file)
+        """Strict load that names the first mismatch, or a file that cannot be read, in a one-line ValueError."""
+        try:
+            state = load_file(model_file)
+        except (SafetensorError, OSError) as err:
+            raise ValueError(
+                f"{model_file} cannot be read ({(str(err).strip() or type(err).__name__).splitlines()[0]}): "
+                "the checkpoint is incomplete or corrupt; "
+                "re-download it or re-train"
+            ) from None
         expected = model.state_dict()
         for key, tensor in expected.items():
             if key not in state:

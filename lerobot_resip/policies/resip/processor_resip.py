@@ -186,7 +186,12 @@ def make_resip_pre_post_processors(
         check_stats(config, stats, f"the base preprocessor in {config.base_path}")
     steps = make_default_policy_processor_steps(config, stats)
     return make_policy_processor_pipelines(
-        input_steps=[split_robot_state_step(config), steps.rename_observations, steps.add_batch_dim,
-                     steps.to_device, steps.normalize],
+        input_steps=[
+            split_robot_state_step(config),
+            steps.rename_observations,
+            steps.add_batch_dim,
+            steps.to_device,
+            steps.normalize,
+        ],
         output_steps=[steps.unnormalize, steps.to_cpu],
     )

@@ -127,14 +127,22 @@ class FrankaConfig(RobotConfig):
         self.policy_frame_in_base = _floats("policy_frame_in_base", self.policy_frame_in_base, 6)
         self.workspace_low = _floats("workspace_low", self.workspace_low, 3)
         self.workspace_high = _floats("workspace_high", self.workspace_high, 3)
-        if not all(lo < hi for lo, hi in zip(self.workspace_low, self.workspace_high)):
+        if not all(lo < hi for lo, hi in zip(self.workspace_low, self.workspace_high, strict=True)):
             raise ValueError(
                 f"--robot.workspace_low {self.workspace_low} must be below --robot.workspace_high "
                 f"{self.workspace_high} on every axis"
             )
-        for name in ("max_relative_target", "max_rotation_step_deg", "translational_stiffness",
-                     "rotational_stiffness", "damping_mass", "impedance_max_delta_tau", "gripper_force", "gripper_speed",
-                     "control_hz"):
+        for name in (
+            "max_relative_target",
+            "max_rotation_step_deg",
+            "translational_stiffness",
+            "rotational_stiffness",
+            "damping_mass",
+            "impedance_max_delta_tau",
+            "gripper_force",
+            "gripper_speed",
+            "control_hz",
+        ):
             value = getattr(self, name)
             if not 0 < value < float("inf"):
                 raise ValueError(f"--robot.{name} must be a positive number, got {value}")

@@ -17,8 +17,8 @@ Safety, enforced in `send_action` before a target reaches the arm: the target is
 box, then its step from the measured tool pose to `max_relative_target` (m) and `max_rotation_step_deg`; the
 FR3's own collision reflexes get `collision_*_thresholds` at connect. A reflex, a `ControlException` (or any other franky
 error: network, command), a lost control loop stops the arm (no further targets), marks the episode failed
-and runs franky's error recovery once: if it recovers, `EpisodeAborted` is raised (the caller may `reset()`
-and go on), otherwise a one-line `RobotStopped`. Ctrl-C stops the arm, fails the episode and takes no
+and runs franky's error recovery once: if it recovers, `EpisodeAbortedError` is raised (the caller may `reset()`
+and go on), otherwise a one-line `RobotStoppedError`. Ctrl-C stops the arm, fails the episode and takes no
 further targets.
 """
 
@@ -38,7 +38,7 @@ from lerobot.utils.decorators import check_if_already_connected, check_if_not_co
 from lerobot_resip.envs.rotation import canonical_quat, matrix_from_rot6d, quat_from_matrix, rot6d_from_matrix
 from lerobot_resip.envs.tasks import get_task
 from lerobot_resip.robots.franka.config_franka import FrankaConfig
-from lerobot_resip.robots.franka.franky_arm import ControlLost, FrankyArm
+from lerobot_resip.robots.franka.franky_arm import ControlLostError, FrankyArm
 from lerobot_resip.robots.franka.safety import Clamped, PolicyFrame, SafetyLimits
 
 logger = logging.getLogger(__name__)
@@ -59,11 +59,11 @@ def part_keys(part: str) -> tuple[str, ...]:
     return tuple(f"{part}.{name}.pos" for name in PART_POSE_FIELDS)
 
 
-class EpisodeAborted(RuntimeError):
+class EpisodeAbortedError(RuntimeError):
     """The arm stopped after an error and recovered: the current episode is a failure; `reset()` to go on."""
 
 
-class RobotStopped(RuntimeError):
+class RobotStoppedError(RuntimeError):
     """The arm stopped after an error and franky's recovery failed; a person has to look at it."""
 
 
@@ -165,7 +165,7 @@ class Franka(Robot):
         """Start an episode: stop, open the hand, move home, re-arm. Clears `episode_failed`.
 
         A control error on the way runs franky's recovery and one more try; a second failure raises
-        `RobotStopped`.
+        `RobotStoppedError`.
         """
         if self.arm is None:
             raise RuntimeError("franka: reset() needs a connected robot")
@@ -181,10 +181,10 @@ class Franka(Robot):
                 self.arm.start(self.config.home_joints)
                 self._settle()
                 break
-            except ControlLost as err:
+            except ControlLostError as err:
                 self.arm.stop()
                 if attempt == 1 or not self.arm.recover():
-                    raise RobotStopped(
+                    raise RobotStoppedError(
                         f"franka: {err}; the arm stopped while moving home and did not recover: clear the error "
                         "in Desk (or press and release the enabling button), then run again"
                     ) from err
@@ -244,12 +244,17 @@ class Franka(Robot):
             pos_b, rot_b = self.arm.tool_pose()
             lin_b, ang_b = self.arm.tool_twist()
             width = self.arm.gripper_width()
-        except ControlLost as err:
+        except ControlLostError as err:
             self._handle_stop(str(err))
         pos, rot = self.frame.to_policy(pos_b, rot_b)
         values = np.concatenate(
-            [pos, rot6d_from_matrix(rot), self.frame.vector_to_policy(lin_b), self.frame.vector_to_policy(ang_b),
-             [width]]
+            [
+                pos,
+                rot6d_from_matrix(rot),
+                self.frame.vector_to_policy(lin_b),
+                self.frame.vector_to_policy(ang_b),
+                [width],
+            ]
         )
         obs: dict = {key: float(v) for key, v in zip(PROPRIO_KEYS, values, strict=True)}
         images = {name: cam.read_latest() for name, cam in self.cameras.items()}
@@ -315,7 +320,9 @@ class Franka(Robot):
                 self._stop_quietly(INTERRUPTED)
             return {}
         if not self._armed:
-            raise EpisodeAborted(f"franka: the arm is stopped ({self.stop_reason}); reset() before sending targets")
+            raise EpisodeAbortedError(
+                f"franka: the arm is stopped ({self.stop_reason}); reset() before sending targets"
+            )
         try:
             tool_pos_b, tool_rot_b = self.arm.tool_pose()
             tool_pos, tool_rot = self.frame.to_policy(tool_pos_b, tool_rot_b)
@@ -326,7 +333,7 @@ class Franka(Robot):
                 self._latencies.append(self.arm.robot_time() - self._last_obs_time)
             if grip is not None:
                 self.arm.grip(grip > 0)
-        except ControlLost as err:
+        except ControlLostError as err:
             self._handle_stop(str(err))
         except KeyboardInterrupt:
             self._stop_quietly(INTERRUPTED)
@@ -369,8 +376,8 @@ class Franka(Robot):
         self._stop_quietly(reason)
         if self.arm is not None and self.arm.recover():
             logger.warning("franka: %s; the arm stopped and recovered, this episode counts as failed", reason)
-            raise EpisodeAborted(f"franka: {reason}; the arm stopped and recovered, the episode counts as failed")
-        raise RobotStopped(
+            raise EpisodeAbortedError(f"franka: {reason}; the arm stopped and recovered, the episode counts as failed")
+        raise RobotStoppedError(
             f"franka: {reason}; the arm stopped and automatic recovery failed: clear the error in Desk "
             "(or press and release the enabling button), then run again"
         )

@@ -1,7 +1,7 @@
 """The FR3 and its hand through franky-control: state, one Cartesian target per tick, the gripper, stopping.
 
 This is the only module that touches franky. `Franka` (the LeRobot robot) decides what to send; this
-class sends it and turns every way of losing control into one exception, `ControlLost`.
+class sends it and turns every way of losing control into one exception, `ControlLostError`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 INSTALL_HINT = "pip install 'lerobot_policy_resip[franka]'"
 
 
-class ControlLost(RuntimeError):
+class ControlLostError(RuntimeError):
     """The arm is no longer following targets: a reflex or other control error, or a lost control loop."""
 
 
@@ -59,8 +59,13 @@ class FrankyArm:
         # Every franky error that means the arm is not (or no longer) following us.
         self.errors = tuple(
             getattr(self.franky, name)
-            for name in ("ControlException", "CommandException", "NetworkException", "RealtimeException",
-                         "InvalidOperationException")
+            for name in (
+                "ControlException",
+                "CommandException",
+                "NetworkException",
+                "RealtimeException",
+                "InvalidOperationException",
+            )
             if hasattr(self.franky, name)
         )
 
@@ -72,7 +77,7 @@ class FrankyArm:
             cfg.robot_ip, relative_dynamics_factor=cfg.relative_dynamics_factor, realtime_config=realtime
         )
         if self.robot.has_errors and not self.robot.recover_from_errors():
-            raise ControlLost(f"the robot at {cfg.robot_ip} is in an error state and did not recover; check Desk")
+            raise ControlLostError(f"the robot at {cfg.robot_ip} is in an error state and did not recover; check Desk")
         self.robot.set_collision_behavior(list(cfg.collision_torque_thresholds), list(cfg.collision_force_thresholds))
         self.gripper = fk.Gripper(cfg.robot_ip)
         self._hand = _HandWorker(self.gripper, cfg.gripper_speed, cfg.gripper_force)
@@ -94,7 +99,7 @@ class FrankyArm:
         try:
             return self.robot.state
         except self.errors as err:
-            raise ControlLost(f"reading the robot's state failed: {_one_line(err)}") from err
+            raise ControlLostError(f"reading the robot's state failed: {_one_line(err)}") from err
 
     def tool_pose(self) -> tuple[np.ndarray, np.ndarray]:
         """(position (3,), rotation (3, 3)) of the tool point in the base frame, measured."""
@@ -118,30 +123,33 @@ class FrankyArm:
         try:
             return float(self.gripper.width)
         except Exception as err:  # noqa: BLE001 - franky's GripperException and network errors alike
-            raise ControlLost(f"reading the hand's width failed: {_one_line(err)}") from err
+            raise ControlLostError(f"reading the hand's width failed: {_one_line(err)}") from err
 
     # ------------------------------------------------------------------ motion
     def move_joints(self, q: tuple[float, ...]) -> None:
         """Planned joint motion to `q` at the configured dynamics factor; blocks until it ends."""
         self.stop()
-        motion = self.franky.JointMotion(np.asarray(q, dtype=np.float64), relative_dynamics_factor=self.config.relative_dynamics_factor)
+        motion = self.franky.JointMotion(
+            np.asarray(q, dtype=np.float64), relative_dynamics_factor=self.config.relative_dynamics_factor
+        )
         try:
             self.robot.move(motion)
         except self.errors as err:
-            raise ControlLost(f"the move to the home posture failed: {_one_line(err)}") from err
+            raise ControlLostError(f"the move to the home posture failed: {_one_line(err)}") from err
 
     def move_cartesian(self, pos: np.ndarray, rot: np.ndarray) -> None:
         """Planned straight-line tool motion to a pose (base frame) at the configured dynamics factor; blocks."""
         self.stop()
         fk = self.franky
         motion = fk.CartesianMotion(
-            fk.Affine(np.asarray(pos, dtype=np.float64), _xyzw(rot)), fk.ReferenceType.Absolute,
+            fk.Affine(np.asarray(pos, dtype=np.float64), _xyzw(rot)),
+            fk.ReferenceType.Absolute,
             relative_dynamics_factor=self.config.relative_dynamics_factor,
         )
         try:
             self.robot.move(motion)
         except self.errors as err:
-            raise ControlLost(f"the retreat move failed: {_one_line(err)}") from err
+            raise ControlLostError(f"the retreat move failed: {_one_line(err)}") from err
 
     def start(self, home_joints: tuple[float, ...] | None) -> None:
         """Start following targets from the current pose (the impedance tracker starts here)."""
@@ -162,32 +170,34 @@ class FrankyArm:
                     max_delta_tau=cfg.impedance_max_delta_tau,
                 )
             except self.errors as err:
-                raise ControlLost(f"the impedance tracker did not start: {_one_line(err)}") from err
+                raise ControlLostError(f"the impedance tracker did not start: {_one_line(err)}") from err
 
     def set_target(self, pos: np.ndarray, rot: np.ndarray) -> None:
-        """Send one tool target (base frame). Raises ControlLost if the arm is not in control."""
+        """Send one tool target (base frame). Raises ControlLostError if the arm is not in control."""
         fk = self.franky
         target = fk.Affine(np.asarray(pos, dtype=np.float64), _xyzw(rot))
         if self.config.controller == "impedance":
             if self._tracker is None:
-                raise ControlLost("the impedance tracker is not running")
+                raise ControlLostError("the impedance tracker is not running")
             self._check_in_control()
             try:
                 self._tracker.set_target(target)
             except self.errors as err:
-                raise ControlLost(_one_line(err)) from err
+                raise ControlLostError(_one_line(err)) from err
             return
         if self._moving:
             self._check_in_control()
         motion = fk.CartesianMotion(
-            target, fk.ReferenceType.Absolute, relative_dynamics_factor=self.config.relative_dynamics_factor,
+            target,
+            fk.ReferenceType.Absolute,
+            relative_dynamics_factor=self.config.relative_dynamics_factor,
             return_when_finished=False,
         )
         try:
             self.robot.move(motion, asynchronous=True)
         except self.errors as err:
             self._moving = False
-            raise ControlLost(_one_line(err)) from err
+            raise ControlLostError(_one_line(err)) from err
         self._moving = True
 
     def _check_in_control(self) -> None:
@@ -195,7 +205,7 @@ class FrankyArm:
             if self.robot.is_in_control:
                 return
         except self.errors as err:
-            raise ControlLost(_one_line(err)) from err
+            raise ControlLostError(_one_line(err)) from err
         reason = "the control loop ended"
         try:
             self.robot.join_motion(0.0)
@@ -203,7 +213,7 @@ class FrankyArm:
             reason = _one_line(err)
         self._tracker = None
         self._moving = False
-        raise ControlLost(reason)
+        raise ControlLostError(reason)
 
     def grip(self, close: bool) -> None:
         """Ask the hand to close (grasp with the configured force) or open; never blocks (see `_HandWorker`)."""
@@ -212,7 +222,7 @@ class FrankyArm:
     def open_gripper_blocking(self, timeout: float = 30.0) -> None:
         self._hand.request(False)
         if not self._hand.wait_done(timeout):
-            raise ControlLost(f"the hand did not open within {timeout:.0f} s")
+            raise ControlLostError(f"the hand did not open within {timeout:.0f} s")
 
     def stop(self) -> None:
         """No further targets: the tracker ramps into a damping-only stop, a planned motion is stopped."""

@@ -223,9 +223,7 @@ def _serve(config: BenchConfig, control) -> None:
         scene.reset_parts(sim, config.randomness, config.seed)
         address = os.path.join(tmpdir, "bench.sock")
         listener = Listener(address, family="AF_UNIX", authkey=_AUTHKEY)
-        threading.Thread(
-            target=_accept, args=(listener, sim, scene, requests, config.randomness), daemon=True
-        ).start()
+        threading.Thread(target=_accept, args=(listener, sim, scene, requests, config.randomness), daemon=True).start()
 
     stop = threading.Event()
 
@@ -310,4 +308,3 @@ def _handle(conn, sim, scene, requests: _StepRequests, randomness: str, history:
             conn.send(reply)
         except OSError:
             return
-

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import shutil
 import xml.etree.ElementTree as ET
+from importlib import resources
 
 import mujoco
 import numpy as np
@@ -26,14 +27,25 @@ from lerobot_resip.perception.tags import CameraCalibration, default_layout
 HAND_BODY = "robot0_hand"  # franky-sim prefixes the first robot's names with `robot0_`
 TOOL_SITE = "tcp"
 TOOL_OFFSET = 0.1034  # m, the Franka Hand's tool point from the hand frame (franky's F_T_EE)
-# The training scene's gripper collision class (lerobot_resip/envs/assets/panda.xml): contact bits and
-# parameters put on the FR3's collision geoms.
-GRIPPER_CONTACT = {
-    "contype": "16", "conaffinity": "15", "condim": "4", "friction": "1.5 0.01 0.001", "priority": "1",
-    "solref": "0.005 1", "solimp": "0.95 0.99 0.0002",
-}
-TABLE_CONTACT = {"solref": "0.005 1", "solimp": "0.95 0.99 0.0002"}
+GRIPPER_CLASS = "gripper_collision"  # the training arm's collision class (lerobot_resip/envs/assets/panda.xml)
+CONTACT_ATTRIBUTES = ("contype", "conaffinity", "condim", "friction", "priority", "solref", "solimp")
 CAMERAS = {"front": "fixed", "side": "fixed", "wrist": "hand"}
+
+
+def training_contacts() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The training scene's contact settings as MJCF attributes: (option's friction cone, the table's
+    solref/solimp, the gripper collision class's bits and parameters)."""
+    with resources.as_file(scenes.ASSETS) as assets:
+        task_xml = ET.parse(assets / "peg_in_hole.xml").getroot()
+        arm_xml = ET.parse(assets / "panda.xml").getroot()
+    option = {key: task_xml.find("option").get(key) for key in ("cone", "impratio")}
+    table = task_xml.find("worldbody/geom[@name='table']")
+    gripper = arm_xml.find(f".//default[@class='{GRIPPER_CLASS}']/geom")
+    return (
+        option,
+        {key: table.get(key) for key in ("solref", "solimp")},
+        {key: gripper.get(key) for key in CONTACT_ATTRIBUTES if gripper.get(key) is not None},
+    )
 
 
 class BenchScene:
@@ -92,18 +104,19 @@ def add_task_to_franky_scene(sim, task: str, clearance: float) -> BenchScene:
     ours = ET.fromstring(spec.to_xml())
     scene = sim.scene
 
-    # Contacts as in training: friction cones, the table's and the gripper's parameters.
-    option = scene.find("option")
-    if option is None:
-        option = ET.SubElement(scene, "option")
-    option.set("cone", "elliptic")
-    option.set("impratio", "10")
+    # Contacts as in training, read from the training scene so the two cannot drift apart: its friction
+    # cones, its table's contact parameters on the ground, its gripper's on the FR3's collision geoms.
+    option, table, gripper = training_contacts()
+    scene_option = scene.find("option")
+    if scene_option is None:
+        scene_option = ET.SubElement(scene, "option")
+    scene_option.attrib.update(option)
     for geom in sim.worldbody.iter("geom"):
         if geom.get("name") == "ground":
-            geom.attrib.update(TABLE_CONTACT)
+            geom.attrib.update(table)
     for default in scene.iter("default"):
         if default.get("class") == "collision":
-            default.find("geom").attrib.update(GRIPPER_CONTACT)
+            default.find("geom").attrib.update(gripper)
 
     # The parts' default class, the tag textures/materials/meshes, the part bodies and the front camera.
     scene.find("default").append(copy.deepcopy(ours.find("default").find(".//default[@class='part']")))
@@ -140,7 +153,9 @@ def render_model(model_xml: str, width: int, height: int) -> mujoco.MjModel:
     return model
 
 
-def bench_calibration(model_xml: str, qpos: np.ndarray, sizes: dict[str, tuple[int, int]]) -> dict[str, CameraCalibration]:
+def bench_calibration(
+    model_xml: str, qpos: np.ndarray, sizes: dict[str, tuple[int, int]]
+) -> dict[str, CameraCalibration]:
     """Calibration (intrinsics, mounting pose) of the bench's cameras rendered at {name: (width, height)}."""
     model = mujoco.MjModel.from_xml_string(model_xml)
     data = mujoco.MjData(model)

@@ -1,0 +1,112 @@
+"""Cost of the base's chunk sampling, one candidate speed-up at a time; prints one JSON object.
+
+For a batch of `--num_envs` observations (the README pipeline's PPO batch), one chunk is sampled the
+way ResiP samples it (DDIM, `--ddim_steps`, deterministic base) under each variant, timed over
+`--repeats` calls after a warm-up, in the same run as the baseline (eager PyTorch, one thread):
+  - threads2: two torch threads (the physics threads are idle while the base samples);
+  - inference_mode: `torch.inference_mode()` instead of `torch.no_grad()`;
+  - compiled: `torch.compile` of the U-Net (inductor on the CPU), one and two threads; its one-off
+    compile time is reported apart;
+  - frozen: the same with inductor's `freezing` (weights folded in as constants, convolution
+    weights pre-packed for oneDNN), one and two threads;
+  - bf16: CPU autocast to bfloat16 (fast only where the CPU has AVX512-BF16 or AMX).
+Each variant's largest absolute difference from the baseline's actions (normalized units, [-1, 1]) is
+reported, and its ratio to the baseline's time.
+
+Usage: .venv/bin/python -m benchmarks.bench_base_sampling --base_path <diffusion checkpoint> [--num_envs 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from lerobot_resip.envs.configs import FurnitureEnvConfig
+from lerobot_resip.policies.resip import ResipConfig, sample_base_chunk
+from lerobot_resip.rl.rollout import PolicyIO
+from lerobot_resip.rl.runtime import load_policy, make_sim
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base_path", default="outputs/demo/base/stage2/checkpoints/last/pretrained_model")
+    parser.add_argument("--num_envs", type=int, default=64)
+    parser.add_argument("--ddim_steps", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--variants", nargs="*",
+                        default=["threads2", "inference_mode", "compiled", "compiled_threads2", "frozen",
+                                 "frozen_threads2", "bf16"])
+    args = parser.parse_args()
+    if not (Path(args.base_path) / "config.json").is_file():
+        sys.exit(f"bench_base_sampling: error: no diffusion checkpoint at {args.base_path}")
+
+    with contextlib.redirect_stdout(sys.stderr):  # LeRobot prints while loading; stdout is the JSON
+        policy, pre, post = load_policy(ResipConfig(base_path=args.base_path, device="cpu", push_to_hub=False,
+                                                    base_noise_scale=0.0))
+    sim = make_sim(FurnitureEnvConfig(), args.num_envs, seed=0, num_threads=1)
+    batch = PolicyIO(pre, post).batch(sim.reset())
+    base = policy.base
+
+    def sample() -> torch.Tensor:
+        return sample_base_chunk(base, batch, args.ddim_steps, noise_scale=0.0)
+
+    def timed(threads: int = 1, context=torch.no_grad) -> tuple[float, torch.Tensor]:
+        torch.set_num_threads(threads)
+        with context():
+            out = sample()  # warm-up
+            start = time.perf_counter()
+            for _ in range(args.repeats):
+                sample()
+            ms = 1000 * (time.perf_counter() - start) / args.repeats
+        torch.set_num_threads(1)
+        return ms, out.float()
+
+    baseline_ms, reference = timed()
+    result = {
+        "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+                    "torch": torch.__version__},
+        "num_envs": args.num_envs,
+        "ddim_steps": args.ddim_steps,
+        "baseline_ms_per_chunk": baseline_ms,
+        "variants": {},
+    }
+
+    def report(name: str, ms: float, out: torch.Tensor, **extra) -> None:
+        result["variants"][name] = {"ms_per_chunk": ms, "ratio_to_baseline": ms / baseline_ms,
+                                    "max_abs_diff": float((out - reference).abs().max()), **extra}
+
+    if "threads2" in args.variants:
+        report("threads2", *timed(threads=2))
+    if "inference_mode" in args.variants:
+        report("inference_mode", *timed(context=torch.inference_mode))
+    if "bf16" in args.variants:
+        report("bf16", *timed(context=lambda: torch.autocast("cpu", dtype=torch.bfloat16)))
+    for name, freezing in (("compiled", False), ("frozen", True)):
+        if not {name, f"{name}_threads2"} & set(args.variants):
+            continue
+        eager_unet = base.diffusion.unet
+        torch._dynamo.reset()
+        with torch._inductor.config.patch(freezing=freezing):
+            base.diffusion.unet = torch.compile(eager_unet)
+            start = time.perf_counter()
+            with torch.no_grad():
+                sample()
+            compile_s = time.perf_counter() - start
+            if name in args.variants:
+                report(name, *timed(), compile_s=compile_s)
+            if f"{name}_threads2" in args.variants:
+                report(f"{name}_threads2", *timed(threads=2), compile_s=compile_s)
+        base.diffusion.unet = eager_unet
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
