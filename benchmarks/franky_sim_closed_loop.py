@@ -168,8 +168,8 @@ def main() -> None:
     truth = [h["assembled_before"] for h in history[1:]] + [final_assembled]
     for record, assembled in zip(episodes, truth, strict=False):
         record["truly_assembled"] = bool(assembled)
-    tags = np.array([bool(e["success"]) for e in episodes])
-    true = np.array([e["truly_assembled"] for e in episodes])
+    tags = np.array([bool(e["success"]) for e in episodes], dtype=bool)
+    true = np.array([e["truly_assembled"] for e in episodes], dtype=bool)
     result = {
         "policy": str(args.policy),
         "checkpoint_run": str(checkpoint),
@@ -190,7 +190,9 @@ def main() -> None:
         "rollout_wall_s": rollout["wall_s"],
         "wall_s": round(time.perf_counter() - start, 1),
     }
-    if args.sim_eval is not None:
+    if rollout.get("error"):
+        result["rollout_error"] = rollout["error"]
+    if args.sim_eval is not None and episodes:
         sim = json.loads(args.sim_eval.read_text())
         seeds = [int(s) for s in sim["seeds"]]
         by_seed = dict(zip(seeds, sim["success"], strict=True))

@@ -76,6 +76,7 @@ class FakeRobot:
         self.stops = 0
         self.collision_behavior = None
         self.network_down = False  # state reads time out, as when the robot's packets stop coming
+        self.network_errors = 0
         self.t = 0.0
         self.model = types.SimpleNamespace(zero_jacobian=lambda frame, state: np.zeros((6, 7)))
         FakeRobot.instances.append(self)
@@ -83,7 +84,11 @@ class FakeRobot:
     @property
     def state(self):
         if self.network_down:
-            raise NetworkException("libfranka: UDP receive: Timeout")
+            # libfranka's first error is typed; reads after it fail with pybind's plain RuntimeError.
+            self.network_errors += 1
+            if self.network_errors == 1:
+                raise NetworkException("libfranka: UDP receive: Timeout")
+            raise RuntimeError("Net Exception")
         self.t += 0.001
         return types.SimpleNamespace(
             O_T_EE=types.SimpleNamespace(matrix=self.pose.copy()),

@@ -247,6 +247,16 @@ def test_network_timeout_while_observing_counts_as_a_stop(fake_robot):
     robot.send_action(action(tool(robot.get_observation())))  # back in business after the recovery
 
 
+def test_broken_connection_while_sending_counts_as_a_stop(fake_robot):
+    """After a network error franky's state reads raise a plain RuntimeError: still a stop, not a crash."""
+    robot, arm = fake_robot()
+    here, sent = tool(robot.get_observation()), len(arm.targets)
+    arm.network_down, arm.network_errors = True, 1  # the typed error came and went already
+    with pytest.raises(EpisodeAbortedError, match="Net Exception"):
+        robot.send_action(action(here))
+    assert robot.episode_failed and arm.recover_calls == 1 and len(arm.targets) == sent
+
+
 def test_failed_recovery_gives_up_with_one_line(fake_robot):
     robot, arm = fake_robot()
     here = tool(robot.get_observation())
@@ -257,7 +267,9 @@ def test_failed_recovery_gives_up_with_one_line(fake_robot):
     assert "\n" not in str(err.value) and arm.recover_calls == 1
 
 
-def test_ctrl_c_stops_the_arm_and_takes_no_further_targets(fake_robot):
+def test_ctrl_c_stops_the_arm_and_takes_no_further_targets(fake_robot, monkeypatch):
+    # Python's own Ctrl-C handler, as in a terminal (a background job of a script starts with SIGINT ignored).
+    monkeypatch.setattr(signal, "getsignal", lambda signum: signal.default_int_handler)
     robot, arm = fake_robot()
     here = tool(robot.get_observation())
     robot.send_action(action(here))

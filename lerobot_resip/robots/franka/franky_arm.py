@@ -56,17 +56,22 @@ class FrankyArm:
         self._tracker = None
         self._moving = False  # a position-mode motion is running
         self._hand: _HandWorker | None = None
-        # Every franky error that means the arm is not (or no longer) following us.
-        self.errors = tuple(
-            getattr(self.franky, name)
-            for name in (
-                "ControlException",
-                "CommandException",
-                "NetworkException",
-                "RealtimeException",
-                "InvalidOperationException",
-            )
-            if hasattr(self.franky, name)
+        # Every franky error that means the arm is not (or no longer) following us. After a network error
+        # libfranka's C++ errors reach Python as a plain RuntimeError ("Net Exception") at the next state
+        # read; only franky calls sit inside these `except` clauses, so that is what it catches.
+        self.errors = (
+            *(
+                getattr(self.franky, name)
+                for name in (
+                    "ControlException",
+                    "CommandException",
+                    "NetworkException",
+                    "RealtimeException",
+                    "InvalidOperationException",
+                )
+                if hasattr(self.franky, name)
+            ),
+            RuntimeError,
         )
 
     # ------------------------------------------------------------------ connection
