@@ -33,7 +33,7 @@ from lerobot_resip.envs.sim import BatchedAssemblySim
 from lerobot_resip.envs.tasks import assembled, get_task
 from lerobot_resip.perception.tags import save_calibration
 from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds
-from lerobot_resip.robots.franka import Franka, FrankaConfig
+from lerobot_resip.robots.franka import EpisodeAbortedError, Franka, FrankaConfig
 from lerobot_resip.robots.franka.franka import ACTION_KEYS, PROPRIO_KEYS, part_keys
 from lerobot_resip.robots.franka.franky_sim_bench import BenchConfig, FrankySimBench
 from lerobot_resip.robots.franka.sim_scene import bench_calibration
@@ -105,7 +105,7 @@ def bench(seeds: np.ndarray, controller: str, out: Path, dynamics: float, part_p
             settings.update(cameras=cameras, image_observations=False, task=TASK, tag_calibration=calibration)
         robot = Franka(FrankaConfig(**settings))
         robot.connect()
-        tags_ok, true_ok, targets, reached, pose_err, latencies = [], [], [], [], [], []
+        tags_ok, true_ok, targets, reached, pose_err, latencies, aborts = [], [], [], [], [], [], []
         try:
             for seed in seeds:
                 robot.reset()
@@ -134,7 +134,11 @@ def bench(seeds: np.ndarray, controller: str, out: Path, dynamics: float, part_p
                         ok = True
                         break
                     action = expert.act({"agent_pos": agent[None], "environment_state": parts.reshape(1, -1)})[0]
-                    done = robot.send_action(dict(zip(ACTION_KEYS, action.tolist(), strict=True)))
+                    try:
+                        done = robot.send_action(dict(zip(ACTION_KEYS, action.tolist(), strict=True)))
+                    except EpisodeAbortedError as err:  # the arm stopped and recovered: a failed episode
+                        aborts.append(str(err))
+                        break
                     sent = np.array([done[k] for k in ACTION_KEYS[:9]])
                 latencies.append(robot.timing().get("latency_ms", np.nan))
                 robot.reset()  # let go and go home, then judge the scene as the rollout does
@@ -152,6 +156,7 @@ def bench(seeds: np.ndarray, controller: str, out: Path, dynamics: float, part_p
         "tracking": _tracking(targets, reached),
         "latency_ms": round(float(np.nanmean(latencies)), 1),
         "clamps": dict(robot.clamp_counts),
+        "arm_stops": aborts,
     }
     if len(pose):
         out["start_pose_error"] = {
@@ -203,6 +208,7 @@ def main() -> None:
             seeds, controller, args.output, args.relative_dynamics_factor, args.part_poses
         )
         result[f"bench_{controller}"]["wall_s"] = round(time.perf_counter() - t0, 1)
+        (args.output / "summary.json").write_text(json.dumps(result, indent=1))  # kept if a later one fails
     result["wall_s"] = round(time.perf_counter() - start, 1)
     (args.output / "summary.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
