@@ -225,7 +225,7 @@ def test_mismatched_checkpoint_is_one_line_error(case, tmp_path, saved_resip):
         (ckpt / "config.json").write_text(json.dumps(config))
         expected = ("residual", "shape")
     else:
-        stats_file = ckpt / "policy_preprocessor_step_3_normalizer_processor.safetensors"
+        stats_file = next(ckpt.glob("policy_preprocessor_step_*_normalizer_processor.safetensors"))
         stats = load_file(stats_file)
         stats["observation.state.min"] = stats["observation.state.min"][:15]
         save_file(stats, stats_file)

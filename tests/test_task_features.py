@@ -93,7 +93,7 @@ def test_checkpoint_holds_the_statistics_and_rejects_others(tmp_path, base_dir):
     # A preprocessor from another run (other statistics) beside these weights is refused.
     other = tmp_path / "other"
     shutil.copytree(ckpt, other)
-    stats_file = other / "policy_preprocessor_step_3_normalizer_processor.safetensors"
+    stats_file = next(other.glob("policy_preprocessor_step_*_normalizer_processor.safetensors"))
     stats = load_file(stats_file)
     stats[f"{OBS_ENV_STATE}.max"] = stats[f"{OBS_ENV_STATE}.max"] + 0.1
     save_file(stats, stats_file)

@@ -64,6 +64,11 @@ def _hole_walls(hole: mujoco.MjsBody, clearance: float) -> None:
 
 def build_peg_in_hole(clearance: float) -> mujoco.MjModel:
     """Compile the peg_in_hole scene with the given clearance in metres."""
+    return peg_in_hole_spec(clearance).compile()
+
+
+def peg_in_hole_spec(clearance: float) -> mujoco.MjSpec:
+    """The peg_in_hole scene with the given clearance in metres, before compilation (to add to it)."""
     if not 0 < clearance < 0.005:
         raise ValueError(f"clearance must be in (0, 5) mm, got {clearance * 1000:.3f} mm")
     with resources.as_file(ASSETS) as assets_dir:
@@ -78,7 +83,8 @@ def build_peg_in_hole(clearance: float) -> mujoco.MjModel:
                 geom.condim = 4
                 geom.contype, geom.conaffinity = 4, 0
                 geom.rgba = [0.3, 0.4, 0.75, 1]
-        return spec.compile()
+        spec.meshdir = str(assets_dir)
+        return spec
 
 
 # ---------------------------------------------------------------------------------------- one_leg

@@ -22,13 +22,10 @@ from lerobot_resip.envs.controller import DiffIKConfig, diff_ik
 from lerobot_resip.envs.rotation import (
     canonical_quat,
     matrix_from_rot6d,
-    multiply_quat,
     orientation_error,
-    quat_to_matrix,
     rot6d_from_matrix,
-    yaw_quat,
 )
-from lerobot_resip.envs.tasks import ONE_ARM_WORKSPACE, check_randomness, get_task
+from lerobot_resip.envs.tasks import ONE_ARM_WORKSPACE, assembled, check_randomness, get_task, sample_part_poses
 from lerobot_resip.envs.threads import ThreadEngagement
 
 CONTROL_HZ = 10  # the single-arm tasks' control rate; a task's own is `TaskSpec.control_hz`
@@ -182,25 +179,16 @@ class BatchedAssemblySim:
         return self.observation()
 
     def _place_parts(self, env: int) -> None:
-        """Draw the parts' and fixtures' reset poses, again while any two overlap."""
-        rng = self._rngs[env]
+        """Draw the parts' and fixtures' reset poses (`tasks.sample_part_poses`), again while any two overlap."""
         while True:
-            for part, reset in self.task.resets.items():
-                xy_range, yaw_range = reset.xy_range[self.randomness], reset.yaw_range[self.randomness]
-                adr = self._part_qpos[part]
-                self._qpos[env, adr : adr + 2] = np.asarray(reset.xy) + rng.uniform(-xy_range, xy_range, 2)
-                self._qpos[env, adr + 2] = reset.z
-                self._qpos[env, adr + 3 : adr + 7] = multiply_quat(
-                    yaw_quat(rng.uniform(-yaw_range, yaw_range)), np.asarray(reset.quat)
-                )
-            for fixture, reset in self.task.fixtures.items():
-                xy_range, yaw_range = reset.xy_range[self.randomness], reset.yaw_range[self.randomness]
-                mocap = self._fixture_mocap[fixture]
-                self._mocap_pos[env, mocap, :2] = np.asarray(reset.xy) + rng.uniform(-xy_range, xy_range, 2)
-                self._mocap_pos[env, mocap, 2] = reset.z
-                self._mocap_quat[env, mocap] = multiply_quat(
-                    yaw_quat(rng.uniform(-yaw_range, yaw_range)), np.asarray(reset.quat)
-                )
+            for name, (pos, quat) in sample_part_poses(self.task, self.randomness, self._rngs[env]).items():
+                if name in self._fixture_mocap:
+                    mocap = self._fixture_mocap[name]
+                    self._mocap_pos[env, mocap], self._mocap_quat[env, mocap] = pos, quat
+                else:
+                    adr = self._part_qpos[name]
+                    self._qpos[env, adr : adr + 3] = pos
+                    self._qpos[env, adr + 3 : adr + 7] = quat
             if not self._overlapping(env):
                 return
 
@@ -332,23 +320,11 @@ class BatchedAssemblySim:
         }
 
     def is_success(self) -> np.ndarray:
-        """(N,) whether every assembly pair of the task is assembled (see `AssemblyPair`), with the
+        """(N,) whether every assembly pair of the task is assembled (see `tasks.assembled`), with the
         task's held parts (`TaskSpec.held_above`) off the table."""
-        success = np.ones(self.num_envs, dtype=bool)
+        success = assembled(self.task, self._xpos[:, self._part_bodies], self._xquat[:, self._part_bodies])
         for part, height in self.task.held_above.items():
             success &= self._xpos[:, self.model.body(part).id, 2] >= height
-        for pair in self.task.pairs:
-            child, parent = self.model.body(pair.child).id, self.model.body(pair.parent).id
-            parent_rot = quat_to_matrix(self._xquat[:, parent])
-            child_rot = quat_to_matrix(self._xquat[:, child])
-            rel_pos = np.einsum("nji,nj->ni", parent_rot, self._xpos[:, child] - self._xpos[:, parent])
-            rel_rot = np.swapaxes(parent_rot, 1, 2) @ child_rot
-            # At any of the pair's assembled positions (K of them, most pairs one).
-            pos_ok = (np.abs(rel_pos[:, None] - pair.positions[None]) <= pair.pos_tolerance).all(axis=2).any(axis=1)
-            # diag(rel_rot @ S^T) = row-wise cosines against each symmetric assembled rotation.
-            cosines = np.einsum("nij,sij->nsi", rel_rot, pair.symmetries)
-            rot_ok = (cosines >= pair.rot_cosine).all(axis=2).any(axis=1)
-            success &= pos_ok & rot_ok
         return success
 
     # ------------------------------------------------------------------ helpers

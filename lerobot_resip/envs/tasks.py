@@ -9,6 +9,7 @@ import mujoco
 import numpy as np
 
 from lerobot_resip.envs import scenes
+from lerobot_resip.envs.rotation import multiply_quat, quat_to_matrix, yaw_quat
 
 RANDOMNESS_LEVELS = ("low", "med")
 
@@ -190,6 +191,48 @@ TASKS["biman_insert"] = TaskSpec(
     held_above={"peg": 0.05, "block": 0.05},
     cameras={"front": "front", "left_wrist": "left/wrist", "right_wrist": "right/wrist"},
 )
+
+
+def sample_part_poses(
+    task: TaskSpec, randomness: str, rng: np.random.Generator
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """One draw of the reset poses: {part or fixture: (position (3,), quaternion (w, x, y, z))}, base frame.
+
+    The draws (x, y offsets then yaw, part by part in `task.resets` order, then the fixtures) fix what a
+    seed means; the simulator (which draws again while two parts overlap) and the franky-sim bench both
+    place parts with this function.
+    """
+    check_randomness(randomness)
+    poses = {}
+    for name, reset in (*task.resets.items(), *task.fixtures.items()):
+        xy_range, yaw_range = reset.xy_range[randomness], reset.yaw_range[randomness]
+        xy = np.asarray(reset.xy) + rng.uniform(-xy_range, xy_range, 2)
+        quat = multiply_quat(yaw_quat(rng.uniform(-yaw_range, yaw_range)), np.asarray(reset.quat))
+        poses[name] = (np.array([xy[0], xy[1], reset.z]), quat)
+    return poses
+
+
+def assembled(task: TaskSpec, positions: np.ndarray, quats: np.ndarray) -> np.ndarray:
+    """(N,) whether every assembly pair of `task` is assembled (see `AssemblyPair`).
+
+    Args:
+        positions: (N, P, 3) part positions, parts in `task.parts` order (any common frame).
+        quats: (N, P, 4) unit quaternions (w, x, y, z) of the parts in the same frame.
+    """
+    positions, quats = np.asarray(positions, dtype=np.float64), np.asarray(quats, dtype=np.float64)
+    success = np.ones(len(positions), dtype=bool)
+    for pair in task.pairs:
+        child, parent = task.parts.index(pair.child), task.parts.index(pair.parent)
+        parent_rot, child_rot = quat_to_matrix(quats[:, parent]), quat_to_matrix(quats[:, child])
+        rel_pos = np.einsum("nji,nj->ni", parent_rot, positions[:, child] - positions[:, parent])
+        rel_rot = np.swapaxes(parent_rot, 1, 2) @ child_rot
+        # At any of the pair's assembled positions (K of them, most pairs one).
+        pos_ok = (np.abs(rel_pos[:, None] - pair.positions[None]) <= pair.pos_tolerance).all(axis=2).any(axis=1)
+        # diag(rel_rot @ S^T) = row-wise cosines against each symmetric assembled rotation.
+        cosines = np.einsum("nij,sij->nsi", rel_rot, pair.symmetries)
+        rot_ok = (cosines >= pair.rot_cosine).all(axis=2).any(axis=1)
+        success &= pos_ok & rot_ok
+    return success
 
 
 def get_task(name: str) -> TaskSpec:

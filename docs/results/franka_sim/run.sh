@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The real-robot stack, closed loop against franky-sim (a MuJoCo FR3 behind the libfranka protocol).
+#   1. benchmarks/franky_sim_gap.py --part_poses true: the scripted expert on the bench with each controller
+#      (impedance, position), seeing the true part poses (no camera rendered), and in the training
+#      simulator, on the same 10 episodes: tracking and success. -> gap_true_poses.json
+#   2. benchmarks/franky_sim_closed_loop.py: a peg_in_hole resip checkpoint trained only in the training
+#      simulator, run by `lerobot-resip-rollout` (the real-robot command) for 20 episodes on the bench,
+#      compared episode by episode with lerobot-resip-eval's verdict on the same 20 episodes in the
+#      training simulator. -> resip_<name>.json
+# RESIP: the resip checkpoint directory; SIM_EVAL: its `lerobot-resip-eval --seed=1000` JSON (>= 20
+# episodes); NAME: a label for the output file. Intermediate files (the recorded LeRobotDataset, the rollout
+# log, the camera calibration) go to $OUT.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+export MUJOCO_GL=${MUJOCO_GL:-egl} HF_HUB_OFFLINE=1 PYTHONPATH=$PWD
+PY=${PYTHON:-.venv/bin/python}
+OUT=${OUT:-outputs/franka_sim}
+RES=docs/results/franka_sim
+RESIP=${RESIP:-outputs/demo/resip/checkpoints/best/pretrained_model}
+SIM_EVAL=${SIM_EVAL:-outputs/demo/eval/resip.json}
+NAME=${NAME:-resip}
+mkdir -p "$OUT"
+if [ "${SKIP_GAP:-0}" != 1 ]; then
+    $PY benchmarks/franky_sim_gap.py --episodes 10 --seed 1000 --part_poses true --output "$OUT/gap" \
+        > "$RES/gap_true_poses.json"
+fi
+$PY benchmarks/franky_sim_closed_loop.py --policy "$RESIP" --episodes 20 --seed 1000 \
+    --sim_eval "$SIM_EVAL" --output "$OUT/$NAME" > "$RES/$NAME.json"
