@@ -330,6 +330,8 @@ def sim_robot(franky_sim, tmp_path):
 @pytest.mark.parametrize("controller", ["impedance", "position"])
 def test_franky_sim_connects_at_home_and_tracks_targets(sim_robot, controller):
     robot = sim_robot(controller=controller, relative_dynamics_factor=0.5)
+    # without enforce_realtime the process keeps its scheduling (libfranka would raise it to SCHED_FIFO 99)
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER
     obs = robot.get_observation()
     # the FR3's tool point at the simulator's home joints is the training simulator's home tool pose
     np.testing.assert_allclose(tool(obs), [0.4635, 0.0, 0.4028], atol=2e-3)

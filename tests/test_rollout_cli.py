@@ -193,7 +193,8 @@ def test_rollout_command_runs_episodes_on_franky_sim(tiny_checkpoint, tmp_path):
     assert [e["seed"] for e in results["per_episode"]] == seeds == [h["seed"] for h in history]
     for episode in results["per_episode"]:
         assert episode["steps"] == 8 and episode["end"] == "time" and not episode["success"]
-        assert 95 <= episode["period_ms"] <= 150  # 10 Hz on the robot's clock
+        # 10 Hz on the robot's clock: never faster; slower only when the machine is too busy to keep up
+        assert 95 <= episode["period_ms"] <= 300
     from lerobot.datasets import LeRobotDataset
 
     dataset = LeRobotDataset(results["dataset"]["repo_id"], root=results["dataset"]["root"])

@@ -38,7 +38,9 @@ def test_features_are_the_sims_offsets_in_cm(base_dir):
     tool = obs["agent_pos"][:, :3]
     target = tool + np.random.default_rng(0).uniform(-0.02, 0.02, (8, 3))  # commanded tool position, m
     action = np.concatenate([target, obs["agent_pos"][:, 3:9], np.ones((8, 1))], axis=1).astype(np.float32)
-    normalized_action = pre({OBS_STATE: torch.zeros(8, 16), ACTION: torch.as_tensor(action)})[ACTION]
+    normalized_action = pre(
+        {OBS_STATE: torch.zeros(8, 16), OBS_ENV_STATE: torch.zeros(8, 14), ACTION: torch.as_tensor(action)}
+    )[ACTION]
     batch = io.batch(obs)
 
     features = policy.task_features(batch[OBS_STATE], batch[OBS_ENV_STATE], normalized_action)

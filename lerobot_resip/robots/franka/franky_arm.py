@@ -7,6 +7,7 @@ class sends it and turns every way of losing control into one exception, `Contro
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from types import ModuleType
 
@@ -78,9 +79,15 @@ class FrankyArm:
     def connect(self) -> None:
         fk, cfg = self.franky, self.config
         realtime = fk.RealtimeConfig.Enforce if cfg.enforce_realtime else fk.RealtimeConfig.Ignore
+        policy, param = os.sched_getscheduler(0), os.sched_getparam(0)
         self.robot = fk.Robot(
             cfg.robot_ip, relative_dynamics_factor=cfg.relative_dynamics_factor, realtime_config=realtime
         )
+        if not cfg.enforce_realtime:
+            # libfranka raises the constructing thread to SCHED_FIFO 99 whenever it is allowed to (as root),
+            # even when told to ignore real time; the whole Python process (policy, cameras) would then run
+            # above everything else on the machine, franky-sim's server included.
+            os.sched_setscheduler(0, policy, param)
         if self.robot.has_errors and not self.robot.recover_from_errors():
             raise ControlLostError(f"the robot at {cfg.robot_ip} is in an error state and did not recover; check Desk")
         self.robot.set_collision_behavior(list(cfg.collision_torque_thresholds), list(cfg.collision_force_thresholds))
@@ -92,12 +99,27 @@ class FrankyArm:
         """Stop the arm; franky has no close(), the connection ends when the objects are released."""
         try:
             self.stop()
+            self._join_motion()
         finally:
             if self._hand is not None:
                 self._hand.close()
+                # A hand command still running in C++ while the interpreter exits aborts the process.
+                self._hand.join(timeout=5.0)
             self.robot = None
             self.gripper = None
             self._hand = None
+
+    def _join_motion(self, timeout: float = 5.0) -> None:
+        """Wait for franky's control thread to end: a Robot released while its motion thread still runs
+        destroys a joinable std::thread, and the process aborts ("terminate called without an active
+        exception")."""
+        if self.robot is None:
+            return
+        try:
+            if not self.robot.join_motion(timeout):
+                logger.warning("franka: the arm's motion did not end within %.0f s of the stop", timeout)
+        except Exception as err:  # noqa: BLE001 - the motion's own error was already reported; we are leaving
+            logger.debug("franka: the stopped motion reported %s", _one_line(err))
 
     # ------------------------------------------------------------------ state
     def _state(self):
