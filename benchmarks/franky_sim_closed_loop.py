@@ -18,8 +18,9 @@ episode (after the hand let go and the arm went home).
 resip policy with a zero residual and the deterministic base (`--base_noise_scale`, 0 by default).
 `--sim_eval` takes a `lerobot-resip-eval` JSON of the same policy and seed, to compare episode by episode.
 `--part_poses=true` is a diagnosis: the robot reads the parts' true poses from the bench instead of the tag
-estimates (everything else unchanged), which separates what the tags cost from what the arm and the
-contacts cost.
+estimates, and renders one 64 x 48 camera instead of three large ones, so that neither the tags' errors nor
+the time spent rendering and detecting them (the observation-to-target latency) remain: what is left is
+what the arm and the contacts cost.
 
 Usage: python benchmarks/franky_sim_closed_loop.py --policy <checkpoint> [--episodes 20] [--seed 1000]
            [--output outputs/franky_sim_closed_loop] [--controller impedance] [--sim_eval eval.json]
@@ -46,6 +47,9 @@ REPO = Path(__file__).resolve().parents[1]
 TRUE_POSES_ENV = "RESIP_BENCH_TRUE_POSES"  # the bench's socket, for --part_poses=true
 TASK = "peg_in_hole"
 CAMERA_SIZES = {"front": (1280, 960), "side": (1280, 960), "wrist": (640, 480)}
+# With --part_poses=true no tag is read: one small camera, which the robot type requires, costs next to no
+# rendering, so the observation-to-target latency is the policy's alone.
+TRUE_POSES_CAMERA_SIZES = {"front": (64, 48)}
 
 
 def as_resip_checkpoint(policy: Path, out: Path, base_noise_scale: float) -> Path:
@@ -84,10 +88,14 @@ def rollout_with_true_poses() -> None:
     rollout.main()
 
 
+def camera_sizes(part_poses: str) -> dict[str, tuple[int, int]]:
+    return TRUE_POSES_CAMERA_SIZES if part_poses == "true" else CAMERA_SIZES
+
+
 def rollout_command(args, bench, checkpoint: Path, calibration: Path, out: Path) -> list[str]:
     cameras = ", ".join(
         f"{name}: {{type: mujoco_sim, bench_address: {bench.address}, camera: {name}, width: {w}, height: {h}, fps: 10}}"
-        for name, (w, h) in CAMERA_SIZES.items()
+        for name, (w, h) in camera_sizes(args.part_poses).items()
     )
     if args.part_poses == "true":
         entry = ["-c", "from benchmarks.franky_sim_closed_loop import rollout_with_true_poses as r; r()"]
@@ -125,6 +133,33 @@ def rollout_command(args, bench, checkpoint: Path, calibration: Path, out: Path)
     ]
 
 
+def add_outcomes(result: dict, episodes: list[dict], dataset_root: Path) -> None:
+    """Classify every recorded episode as `benchmarks/failure_modes.py` classifies the training simulator's
+    (success, never_lifted, lost_after_lift, missed_hole), from the part poses the robot observed (the tag
+    estimates, or the true poses with --part_poses=true), and add each episode's final peg-hole offset."""
+    from lerobot.datasets import LeRobotDataset
+
+    from lerobot_resip.envs.tasks import get_task
+    from lerobot_resip.rl.failure_modes import classify
+
+    dataset = LeRobotDataset(f"local/rollout_{TASK}_franky_sim", root=dataset_root)
+    frames = dataset.hf_dataset.with_format("numpy")
+    state, episode_index = np.stack(frames["observation.state"]), np.asarray(frames["episode_index"])
+    parts = state[:, 16:30]  # peg then hole: position and quaternion, the policy's frame
+    ids = sorted(set(episode_index.tolist()))[: len(episodes)]
+    final = np.stack([parts[episode_index == i][-1] for i in ids])
+    rise = np.array([parts[episode_index == i][:, 2].max() for i in ids]) - get_task(TASK).resets["peg"].z
+    success = np.array([e["truly_assembled"] for e in episodes[: len(ids)]], dtype=bool)
+    outcome, offset = classify(final, rise, success)
+    result["outcomes"] = {k: outcome.count(k) for k in ("success", "never_lifted", "lost_after_lift", "missed_hole")}
+    for record, kind, xy, up in zip(episodes, outcome, offset, rise, strict=False):
+        record.update(
+            outcome=kind,
+            final_peg_hole_xy_mm=[round(1000 * float(v), 1) for v in xy],
+            peg_rise_mm=round(1000 * float(up), 1),
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--policy", type=Path, required=True)
@@ -152,7 +187,7 @@ def main() -> None:
         client = bench.client()
         _, qpos = client.state()
         calibration = out / "bench_cameras.json"
-        save_calibration(calibration, bench_calibration(client.model_xml(), qpos, CAMERA_SIZES))
+        save_calibration(calibration, bench_calibration(client.model_xml(), qpos, camera_sizes(args.part_poses)))
         command = rollout_command(args, bench, checkpoint, calibration, out)
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")}
         env[TRUE_POSES_ENV] = bench.address
@@ -209,6 +244,7 @@ def main() -> None:
         }
         for record, s in zip(episodes, sim_success, strict=True):
             record["sim_success"] = bool(s)
+    add_outcomes(result, episodes, out / "dataset")
     result["per_episode"] = episodes
     (out / "summary.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))

@@ -27,12 +27,10 @@ attempt cap was reached before `--num_episodes` successes (the saved ones are ke
 
 import logging
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import draccus
 import numpy as np
 from lerobot.configs import parser
 from lerobot.envs.configs import EnvConfig
@@ -43,7 +41,7 @@ from lerobot_resip.envs.rendering import CameraRenderer
 from lerobot_resip.envs.sim import ACTION_DIM, STATE_DIM
 from lerobot_resip.envs.tasks import TaskSpec
 from lerobot_resip.hub import DATASET_CARD_TEMPLATE, card_template, invocation
-from lerobot_resip.scripts.cli import error_line
+from lerobot_resip.scripts.cli import run_command
 
 logger = logging.getLogger("lerobot_resip.collect")
 
@@ -347,24 +345,13 @@ def collect(cfg: CollectConfig, root: Path) -> int:
     return saved
 
 
+def _validated() -> tuple[CollectConfig, Path]:
+    cfg = _parse()
+    return cfg, validate(cfg)
+
+
 def main() -> None:
-    from lerobot.utils.import_utils import register_third_party_plugins
-    from lerobot.utils.utils import init_logging
-
-    init_logging()
-    register_third_party_plugins()
-    try:
-        cfg = _parse()
-        root = validate(cfg)
-    except (CollectError, ValueError, draccus.utils.ParsingError) as err:
-        print(f"{PROG}: error: {error_line(err)}", file=sys.stderr)
-        sys.exit(1)
-    try:
-        collect(cfg, root)
-    except CollectError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        sys.exit(1)
-
+    run_command(PROG, _validated, lambda parsed: collect(*parsed), run_errors=(CollectError,))
 
 if __name__ == "__main__":
     main()

@@ -25,11 +25,9 @@ writes MP4s of the first K episodes from the front camera next to the JSON
 
 import json
 import logging
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import draccus
 import numpy as np
 import torch
 from lerobot.configs import PreTrainedConfig, parser
@@ -40,15 +38,15 @@ from lerobot_resip.envs.rendering import CameraRenderer
 from lerobot_resip.hub import TRAIN_CONFIG_FILE, invocation
 from lerobot_resip.policies.resip.configuration_resip import read_json_file, resolve_checkpoint_file
 from lerobot_resip.rl.rollout import PolicyIO, evaluate
-from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds, load_policy, make_sim, resolve_policy_config
-from lerobot_resip.scripts.cli import error_line
+from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds, load_policy, make_sim
+from lerobot_resip.scripts.cli import PolicyFromPath, run_command
 
 logger = logging.getLogger("lerobot_resip.eval")
 PROG = "lerobot-resip-eval"
 
 
 @dataclass
-class EvalResidualConfig:
+class EvalResidualConfig(PolicyFromPath):
     # The simulated task (--env.type=furniture ...; --env.perturb=true for the perturbation protocol).
     # Default: the env a resip checkpoint was trained in (task, randomness, clearance; the task's own
     # episode length), else `furniture` peg_in_hole at low randomness.
@@ -74,17 +72,6 @@ class EvalResidualConfig:
     num_threads: int = 0
     # Torch threads (None: torch's default).
     torch_threads: int | None = None
-
-    def __post_init__(self):
-        path = parser.get_path_arg("policy")
-        if path:
-            overrides = parser.get_yaml_overrides("policy") + (parser.get_cli_overrides("policy") or [])
-            self.policy = resolve_policy_config(path, overrides)
-            self.policy_path = path
-
-    @classmethod
-    def __get_path_fields__(cls) -> list[str]:
-        return ["policy"]
 
 
 def run(cfg: EvalResidualConfig) -> dict:
@@ -205,18 +192,7 @@ def _parse(cfg: EvalResidualConfig) -> EvalResidualConfig:
 
 
 def main() -> None:
-    from lerobot.utils.import_utils import register_third_party_plugins
-    from lerobot.utils.utils import init_logging
-
-    init_logging()
-    register_third_party_plugins()
-    try:
-        cfg = _parse()
-        run(cfg)
-    except (ValueError, draccus.utils.ParsingError) as err:
-        print(f"{PROG}: error: {error_line(err)}", file=sys.stderr)
-        sys.exit(1)
-
+    run_command(PROG, _parse, run)
 
 if __name__ == "__main__":
     main()

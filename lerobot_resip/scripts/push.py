@@ -14,19 +14,16 @@ itself: `lerobot-eval --policy.path=<user>/<name> --env.type=furniture --env.tas
 import dataclasses
 import json
 import logging
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import draccus
 from lerobot.configs import PreTrainedConfig, parser
 from lerobot.envs.configs import EnvConfig
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
 from lerobot_resip.hub import evaluation_row, push_resip
 from lerobot_resip.policies.resip import ResipConfig
-from lerobot_resip.rl.runtime import resolve_policy_config
-from lerobot_resip.scripts.cli import error_line
+from lerobot_resip.scripts.cli import PolicyFromPath, error_line, run_command
 from lerobot_resip.scripts.evaluate import checkpoint_env, evaluate_checkpoint
 
 logger = logging.getLogger("lerobot_resip.push")
@@ -34,7 +31,7 @@ PROG = "lerobot-resip-push"
 
 
 @dataclass
-class PushConfig:
+class PushConfig(PolicyFromPath):
     # --policy.path=<resip checkpoint directory> --policy.repo_id=<user>/<name>
     # [--policy.private=true] [--policy.license=...] [--policy.tags='[a, b]'].
     policy: PreTrainedConfig | None = None
@@ -48,16 +45,6 @@ class PushConfig:
     env: EnvConfig | None = None
     # Physics threads (0: all CPUs).
     num_threads: int = 0
-
-    def __post_init__(self):
-        path = parser.get_path_arg("policy")
-        if path:
-            overrides = parser.get_yaml_overrides("policy") + (parser.get_cli_overrides("policy") or [])
-            self.policy = resolve_policy_config(path, overrides)
-
-    @classmethod
-    def __get_path_fields__(cls) -> list[str]:
-        return ["policy"]
 
 
 def push(cfg: PushConfig) -> str:
@@ -101,22 +88,22 @@ def _parse(cfg: PushConfig) -> PushConfig:
     return cfg
 
 
-def main() -> None:
-    from lerobot.utils.import_utils import register_third_party_plugins
-    from lerobot.utils.utils import init_logging
+class PushFailedError(RuntimeError):
+    """The Hub refused or could not be reached; the message is one line."""
 
-    init_logging()
-    register_third_party_plugins()
+
+def _push_and_report(cfg: PushConfig) -> None:
     try:
-        cfg = _parse()
         url = push(cfg)
-    except (ValueError, draccus.utils.ParsingError) as err:
-        print(f"{PROG}: error: {error_line(err)}", file=sys.stderr)
-        sys.exit(1)
+    except ValueError:
+        raise
     except Exception as err:  # noqa: BLE001 - network, auth and Hub errors of every kind
-        print(f"{PROG}: error: push to the Hub failed ({type(err).__name__}: {error_line(err)})", file=sys.stderr)
-        sys.exit(1)
+        raise PushFailedError(f"push to the Hub failed ({type(err).__name__}: {error_line(err)})") from err
     print(f"pushed to {url}")
+
+
+def main() -> None:
+    run_command(PROG, _parse, _push_and_report, run_errors=(ValueError, PushFailedError))
 
 
 if __name__ == "__main__":

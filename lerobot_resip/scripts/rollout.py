@@ -38,7 +38,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import draccus
 import numpy as np
 from lerobot.configs import parser
 from lerobot.datasets import VideoEncodingManager
@@ -64,7 +63,7 @@ from lerobot_resip.rl.rollout import wilson_interval
 from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds
 from lerobot_resip.robots.franka import EpisodeAbortedError, RobotStoppedError
 from lerobot_resip.robots.franka.franka import part_keys
-from lerobot_resip.scripts.cli import error_line
+from lerobot_resip.scripts.cli import error_line, run_command
 
 logger = logging.getLogger("lerobot_resip.rollout")
 PROG = "lerobot-resip-rollout"
@@ -384,17 +383,7 @@ def _parse(cfg: ResipRolloutConfig) -> ResipRolloutConfig:
 
 
 def main() -> None:
-    from lerobot.utils.import_utils import register_third_party_plugins
-    from lerobot.utils.utils import init_logging
-
-    init_logging()
-    register_third_party_plugins()
-    try:
-        run(_parse())
-    except (ValueError, RobotStoppedError, draccus.utils.ParsingError) as err:
-        print(f"{PROG}: error: {error_line(err)}", file=sys.stderr)
-        sys.exit(1)
-
+    run_command(PROG, _parse, run, run_errors=(ValueError, RobotStoppedError))
 
 if __name__ == "__main__":
     main()

@@ -55,9 +55,8 @@ from lerobot_resip.rl.runtime import (
     episode_seeds,
     load_policy,
     make_sim,
-    resolve_policy_config,
 )
-from lerobot_resip.scripts.cli import error_line
+from lerobot_resip.scripts.cli import PolicyFromPath, error_line, run_command
 from lerobot_resip.scripts.evaluate import evaluate_checkpoint
 
 logger = logging.getLogger("lerobot_resip.train")
@@ -76,7 +75,7 @@ class WandbSettings:
 
 
 @dataclass
-class TrainResidualConfig:
+class TrainResidualConfig(PolicyFromPath):
     # The simulated task (--env.type=furniture --env.task=... --env.episode_length=...).
     env: EnvConfig = field(default_factory=FurnitureEnvConfig)
     # --policy.path=<resip or diffusion checkpoint, local or a Hub repo id>, or --policy.type=resip
@@ -111,17 +110,6 @@ class TrainResidualConfig:
     # Seed of those episodes (the trainer's own evaluations use --seed's stream).
     push_eval_seed: int = 1000
     wandb: WandbSettings = field(default_factory=WandbSettings)
-
-    def __post_init__(self):
-        path = parser.get_path_arg("policy")
-        if path:
-            overrides = parser.get_yaml_overrides("policy") + (parser.get_cli_overrides("policy") or [])
-            self.policy = resolve_policy_config(path, overrides)
-
-    @classmethod
-    def __get_path_fields__(cls) -> list[str]:
-        """Lets the parser load the policy config with `--policy.path=dir`."""
-        return ["policy"]
 
 
 class TrainError(Exception):
@@ -501,25 +489,15 @@ def _resuming(args: list[str]) -> bool:
     return bool(values) and values[-1].lower() in ("true", "1", "yes")
 
 
+def _validated() -> TrainResidualConfig:
+    args = sys.argv[1:]
+    cfg = resume_config(args) if _resuming(args) else _parse()
+    validate(cfg)
+    return cfg
+
+
 def main() -> None:
-    from lerobot.utils.import_utils import register_third_party_plugins
-    from lerobot.utils.utils import init_logging
-
-    init_logging()
-    register_third_party_plugins()
-    try:
-        args = sys.argv[1:]
-        cfg = resume_config(args) if _resuming(args) else _parse()
-        validate(cfg)
-    except (TrainError, ValueError, draccus.utils.ParsingError) as err:
-        print(f"{PROG}: error: {error_line(err)}", file=sys.stderr)
-        sys.exit(1)
-    try:
-        train(cfg)
-    except TrainError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        sys.exit(1)
-
+    run_command(PROG, _validated, train, run_errors=(TrainError,))
 
 if __name__ == "__main__":
     main()
