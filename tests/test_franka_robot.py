@@ -365,3 +365,27 @@ def test_franky_sim_never_leaves_the_box(sim_robot):
     # it did reach the walls it was pushed against (x high, y low, y high, z low)
     assert visited[:, 0].max() > high[0] - 0.005 and visited[:, 1].min() < low[1] + 0.005
     assert robot.clamp_counts["workspace"] > 0 and robot.clamp_counts["step"] > 0
+
+
+def test_bench_time_factor_slows_the_robot_clock():
+    """A time factor of 0.5 spends 2 ms of wall clock on every 1 ms physics step of the bench."""
+    import threading
+
+    from lerobot_resip.robots.franka.franky_sim_bench import BenchConfig, _run_paced
+
+    class CountingServer:
+        steps = 0
+
+        def run_once(self, realtime):
+            self.steps += 1
+
+    with pytest.raises(ValueError, match="time_factor"):
+        BenchConfig(time_factor=0.0)
+    rates = {}
+    for factor in (1.0, 0.5):
+        server, stop = CountingServer(), threading.Event()
+        timer = threading.Timer(0.4, stop.set)
+        timer.start()
+        _run_paced(server, stop, realtime=True, time_factor=factor)
+        rates[factor] = server.steps / 0.4
+    assert 0.4 < rates[0.5] / rates[1.0] < 0.6, rates

@@ -8,8 +8,9 @@
 #      compared episode by episode with lerobot-resip-eval's verdict on the same 20 episodes in the
 #      training simulator. -> resip_<name>.json
 # RESIP: the resip checkpoint directory; SIM_EVAL: its `lerobot-resip-eval --seed=1000` JSON (>= 20
-# episodes); NAME: a label for the output file. Intermediate files (the recorded LeRobotDataset, the rollout
-# log, the camera calibration) go to $OUT.
+# episodes); NAME: a label for the output file; EPISODES (20); TIME_FACTOR: robot seconds per wall-clock
+# second of the bench (1; below 1 when this machine needs more than 0.1 s to render and detect the tags).
+# Intermediate files (the recorded LeRobotDataset, the rollout log, the camera calibration) go to $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 export MUJOCO_GL=${MUJOCO_GL:-egl} HF_HUB_OFFLINE=1 PYTHONPATH=$PWD
@@ -24,5 +25,5 @@ if [ "${SKIP_GAP:-0}" != 1 ]; then
     $PY benchmarks/franky_sim_gap.py --episodes 10 --seed 1000 --part_poses true --output "$OUT/gap" \
         > "$RES/gap_true_poses.json"
 fi
-$PY benchmarks/franky_sim_closed_loop.py --policy "$RESIP" --episodes 20 --seed 1000 \
-    --sim_eval "$SIM_EVAL" --output "$OUT/$NAME" > "$RES/$NAME.json"
+$PY benchmarks/franky_sim_closed_loop.py --policy "$RESIP" --episodes "${EPISODES:-20}" --seed 1000 \
+    --time_factor "${TIME_FACTOR:-1}" --sim_eval "$SIM_EVAL" --output "$OUT/$NAME" > "$RES/$NAME.json"

@@ -46,6 +46,10 @@ class BenchConfig:
         initial_q: the arm's starting joint posture (the training simulator's home by default).
         realtime: pace the 1 ms physics step to the wall clock (never faster; slower when the machine
             cannot keep up). False runs as fast as it can.
+        time_factor: seconds of robot time per second of wall clock when `realtime` (1: real time). Below 1 the
+            robot's clock runs slower, so that a machine that needs more than 0.1 s of wall clock to render
+            the cameras and detect the tags still observes and acts at 10 Hz of the robot's clock, with the
+            latency a faster machine would have.
         seed: seed of the first part placement.
     """
 
@@ -54,7 +58,12 @@ class BenchConfig:
     randomness: str = "low"
     initial_q: tuple[float, ...] = HOME_JOINTS
     realtime: bool = True
+    time_factor: float = 1.0
     seed: int = 0
+
+    def __post_init__(self):
+        if not 0 < self.time_factor <= 1:
+            raise ValueError(f"time_factor must be in (0, 1], got {self.time_factor}")
 
 
 class FrankySimBench:
@@ -235,7 +244,7 @@ def _serve(config: BenchConfig, control) -> None:
     threading.Thread(target=watch_parent, daemon=True).start()
     control.send(("ready", robot.hostname, address))
     try:
-        _run_paced(server, stop, config.realtime)
+        _run_paced(server, stop, config.realtime, config.time_factor)
     finally:
         with contextlib.suppress(Exception):
             server.cleanup()
@@ -249,14 +258,15 @@ def _serve(config: BenchConfig, control) -> None:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _run_paced(server, stop: threading.Event, realtime: bool) -> None:
+def _run_paced(server, stop: threading.Event, realtime: bool, time_factor: float = 1.0) -> None:
     """franky-sim's loop, paced against a deadline rather than by sleeping 1 ms a step.
 
     `SimulationServer.run_forever(realtime=True)` sleeps after every step and, with the sleep overshoot of a
     general-purpose kernel, runs at 0.4x real time on a 2-core machine; this loop sleeps only when it is
     ahead of the wall clock, so it runs at real time when the machine can, and as fast as it can otherwise.
+    A `time_factor` below 1 stretches each 1 ms step over 1 / time_factor ms of wall clock.
     """
-    dt = 0.001
+    dt = 0.001 / time_factor
     start = time.perf_counter()
     steps = 0
     while not stop.is_set():
