@@ -186,6 +186,19 @@ def test_targets_reach_the_arm_clamped(fake_robot, controller):
     assert robot.arm.gripper.commands[-1] == ("grasp", 20.0)
 
 
+def test_position_controller_does_not_replan_a_held_target(fake_robot):
+    """The same target again while a position motion runs to it is not replanned (Ruckig replanning from a
+    moving arm can fail and stop it); a new target is."""
+    robot, arm = fake_robot(controller="position")
+    start = tool(robot.get_observation())
+    hold = action(start + [0.01, 0.0, 0.0])
+    for _ in range(3):
+        robot.send_action(hold)
+    assert len(arm.targets) == 1
+    robot.send_action(action(start + [0.02, 0.0, 0.0]))
+    assert len(arm.targets) == 2
+
+
 @pytest.mark.parametrize("controller", ["impedance", "position"])
 def test_reflex_stops_fails_episode_and_recovers_once(fake_robot, controller):
     robot, arm = fake_robot(controller=controller)

@@ -56,6 +56,7 @@ class FrankyArm:
         self.gripper = None
         self._tracker = None
         self._moving = False  # a position-mode motion is running
+        self._motion_goal: np.ndarray | None = None  # its target: position (m) and xyzw quaternion
         self._hand: _HandWorker | None = None
         # Every franky error that means the arm is not (or no longer) following us. After a network error
         # libfranka's C++ errors reach Python as a plain RuntimeError ("Net Exception") at the next state
@@ -212,8 +213,13 @@ class FrankyArm:
             except self.errors as err:
                 raise ControlLostError(_one_line(err)) from err
             return
+        goal = np.concatenate([np.asarray(pos, dtype=np.float64), _xyzw(rot)])
         if self._moving:
             self._check_in_control()
+            # The running motion already goes to (and holds) this target. Replanning it from the moving arm
+            # buys nothing, and Ruckig's replanning can fail (error -111) and stop the arm.
+            if self._motion_goal is not None and np.abs(goal - self._motion_goal).max() < 1e-6:
+                return
         motion = fk.CartesianMotion(
             target,
             fk.ReferenceType.Absolute,
@@ -225,7 +231,7 @@ class FrankyArm:
         except self.errors as err:
             self._moving = False
             raise ControlLostError(_one_line(err)) from err
-        self._moving = True
+        self._moving, self._motion_goal = True, goal
 
     def _check_in_control(self) -> None:
         try:
