@@ -36,6 +36,17 @@ DISTRACTORS = (1, 2, 3)
 # the opening's half (40 mm) plus a pad (12 mm), the neighbour's half width (15 mm) and 8 mm to spare.
 GRASP_ROOM = 0.075
 LEG_LENGTH = 2 * LEG_HALF_LENGTH
+# The fixture's side and front bars (one_leg.xml): centre line in the fixture frame and half extents
+# in x, y (m). A finger lands on a bar closer to the leg's axis than the fingers' room less the
+# difference between a neighbouring leg's half width and a bar's.
+FIXTURE_BARS = (
+    (np.array([0.0, 0.0]), np.array([0.01, 0.175])),
+    (np.array([-0.075, 0.175]), np.array([0.085, 0.01])),
+    (np.array([-0.075, -0.175]), np.array([0.085, 0.01])),
+)
+BAR_HALF_WIDTH = 0.01
+BAR_ROOM = GRASP_ROOM - (LEG_HALF_WIDTH - BAR_HALF_WIDTH)
+FINGER_HALF_WIDTH = 0.012  # m, a pad's half extent along the leg, plus margin
 DOWN = np.diag([1.0, -1.0, -1.0])  # tool pointing at the table, at yaw 0
 # The leg, grasped lying along the tool's x, is turned so that its axis runs along +y (a quarter
 # yaw), then rolled upright about the fingers' axis (+x): the tool then points along +y,
@@ -54,6 +65,10 @@ FIXTURE_INNER_X = 0.01  # m, front bar's inner face behind the fixture frame
 FIXTURE_INNER_Y = 0.165  # m, side bars' inner faces beside the fixture frame
 CONTACT_SPEED = 0.01  # m per step, fingers coming down among the parts
 CARRY_HEIGHT = 0.17  # m, tool height while reorienting and carrying the leg
+# Where (tool x, y; m) the lifted leg is turned and rolled upright. The Panda rolls it there and
+# carries it to the hole in its usual posture; turned nearer its base or further out, the arm wound
+# its first joint past 1.2 rad, and the carry that followed stopped at joint 2's limit.
+TURN_ZONE = (np.array([0.33, 0.10]), np.array([0.40, 0.22]))
 HOLE_PREFERENCE = np.array([0.50, 0.0])  # m, the robot screws into the hole nearest this point
 REST_HEIGHT = ONE_LEG_THREAD.start_angle * ONE_LEG_THREAD.travel_per_radian - ONE_LEG_THREAD.rest_gap
 ALIGN_TOLERANCE = 0.0002  # m, stud offset from the hole axis before lowering (bore: 0.25 mm a side)
@@ -91,6 +106,7 @@ class OneLegExpert:
         self.in_hand = np.zeros((num_envs, 3))  # leg frame in the tool frame, m, when grasped
         self.push_offset = np.zeros(num_envs)  # m, pads from the top's centre along y while pushing
         self.push_height = np.zeros(num_envs)  # m, tool height while pushing along y
+        self.turn_at = np.zeros((num_envs, 2))  # m, tool xy where the leg is turned and rolled
         self.drag_to = np.zeros((num_envs, 3))  # m, where a lying leg is dragged to make room
         self.drag_start = np.zeros((num_envs, 2))  # m, pads from the leg's centre when the drag starts
         self.reset()
@@ -171,6 +187,8 @@ class OneLegExpert:
                 start_y = top[env, 1] + self.push_offset[env]
                 if phase == PUSH_Y_ABOVE:
                     goal[env] = [top[env, 0], start_y, PUSH_HEIGHT + self.hover[env] + 0.02]
+                    if tcp[env, 2] < goal[env, 2] - 0.01:  # rise clear of the top's edge before crossing it
+                        goal[env, :2] = tcp[env, :2]
                     if reached(0.01):
                         self._goto(env, PUSH_Y_DOWN)
                 elif phase == PUSH_Y_DOWN:
@@ -194,7 +212,7 @@ class OneLegExpert:
                 if phase == LEG_ABOVE:
                     goal[env] = [*grasp[:2], grasp[2] + self.hover[env] + 0.03]
                     if reached(0.01) and rot_reached(0.05):
-                        shift = self._room_needed(leg[env], leg_axis[env], parts[env])
+                        shift = self._room_needed(leg[env], leg_axis[env], parts[env], self.grasp_along[env])
                         if shift is None:
                             self._goto(env, LEG_DOWN)
                         else:  # a neighbour lies where a finger would land: drag the leg away first
@@ -214,15 +232,20 @@ class OneLegExpert:
                         self._goto(env, LEG_LIFT)
             elif phase == LEG_LIFT:
                 close[env] = True
-                goal[env] = [*tcp[env, :2], CARRY_HEIGHT]
+                if self.timer[env] == 1:
+                    self.turn_at[env] = np.clip(tcp[env, :2], TURN_ZONE[0], TURN_ZONE[1])
+                goal[env] = [*tcp[env, :2], CARRY_HEIGHT] if tcp[env, 2] < CARRY_HEIGHT - 0.05 else [*self.turn_at[env], CARRY_HEIGHT]
                 if reached(0.02):
                     self._goto(env, YAW)
             elif phase in (YAW, ROLL):
                 self.rot[env] = _rot_z(QUARTER) @ DOWN if phase == YAW else CARRY_ROT
                 close[env] = True
-                goal[env] = [*tcp[env, :2], CARRY_HEIGHT]
+                # Held in the turning zone: the IK, busy with the orientation, lets the tool drift.
+                goal[env] = [*self.turn_at[env], CARRY_HEIGHT]
                 if rot_reached(0.04):
                     self._goto(env, ROLL if phase == YAW else CARRY)
+                elif phase == ROLL and self.timer[env] > 20 and rot_reached(0.25):
+                    self._goto(env, CARRY)  # near a joint limit; CARRY aligns the leg's axis itself
             elif phase in (CARRY, INSERT):
                 close[env] = True
                 axis = top_rot[env, :, 2]
@@ -329,11 +352,23 @@ class OneLegExpert:
         return np.concatenate([target, rot6d_from_matrix(self.rot), gripper], axis=1).astype(np.float32)
 
     @staticmethod
-    def _room_needed(leg: np.ndarray, axis: np.ndarray, parts: np.ndarray) -> np.ndarray | None:
+    def _room_needed(leg: np.ndarray, axis: np.ndarray, parts: np.ndarray, grasp_along: float) -> np.ndarray | None:
         """Shift (m) that gives the open fingers room beside the lying leg, or None if they have it."""
         across = np.array([-axis[1], axis[0], 0.0])
         across /= np.linalg.norm(across)
         shift = np.zeros(3)
+        # The fixture's bars: points along each bar's centre line that lie where a finger would land.
+        for centre, half in FIXTURE_BARS:
+            long = int(np.argmax(half))
+            steps = np.arange(-half[long], half[long] + 1e-9, 0.01)
+            points = np.tile(parts[FIXTURE, :2] + centre, (len(steps), 1))
+            points[:, long] += steps
+            offset = points - leg[:2]
+            along, side = offset @ axis[:2] - grasp_along, offset @ across[:2]
+            under = (np.abs(along) < FINGER_HALF_WIDTH + BAR_HALF_WIDTH) & (np.abs(side) < BAR_ROOM)
+            if under.any():
+                nearest = side[under][np.argmin(np.abs(side[under]))]
+                shift -= np.sign(nearest) * (BAR_ROOM - abs(nearest) + 0.01) * across
         for k in DISTRACTORS:
             offset = parts[k, :3] - leg
             side = offset @ across
