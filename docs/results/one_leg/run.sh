@@ -27,37 +27,40 @@ for level in low med; do
 done
 
 # State-only diffusion base (policies/one_leg_diffusion_small.json: U-Net 64/64/128, lr 1e-3,
-# 6000 steps), then a second stage of 10000 steps from its weights (lr 1e-3, a new cosine cycle);
-# each evaluated on 256 held-out seeded episodes (seed 1000, 700 control steps, deterministic base)
-# at 4 DDIM steps (the pipeline's) and, for the second stage, 16; and how far 64 episodes get
-# through the task's stages (progress.py). BASE_LEVELS="low med" also trains and evaluates `med`.
-for level in ${BASE_LEVELS:-low}; do
+# 6000 steps) at low and med, each evaluated on 256 held-out seeded episodes (seed 1000, 700 control
+# steps, deterministic base, 4 DDIM steps). At low also a second stage of 10000 steps from its weights
+# (lr 1e-3, a new cosine cycle), evaluated at 4 and 16 DDIM steps, and how far 64 episodes get through
+# the task's stages (progress.py).
+eval_base() {  # eval_base <level> <checkpoint> <ddim steps> <output>
+  .venv/bin/lerobot-resip-eval --policy.path=$2 --env.type=furniture --env.task=one_leg --env.randomness=$1 \
+    --policy.base_num_inference_steps=$3 --policy.base_noise_scale=0 \
+    --num_episodes=256 --num_envs=128 --seed=1000 --output_path=$4
+}
+for level in low med; do
   out=outputs/one_leg_base/$level
-  rm -rf $out ${out}_stage2
+  rm -rf $out
   start=$(date +%s)
   OMP_NUM_THREADS=1 .venv/bin/lerobot-train --config_path=policies/one_leg_diffusion_small.json \
     --dataset.root=outputs/one_leg_${level}_demos --dataset.repo_id=local/one_leg_${level} --output_dir=$out
   echo "{\"randomness\": \"$level\", \"train_s\": $(( $(date +%s) - start ))}" > $OUT/base_train_${level}.json
-  start=$(date +%s)
-  OMP_NUM_THREADS=1 .venv/bin/lerobot-train --policy.path=$out/checkpoints/last/pretrained_model \
-    --dataset.root=outputs/one_leg_${level}_demos --dataset.repo_id=local/one_leg_${level} --dataset.streaming=true \
-    --num_workers=1 --steps=10000 --save_freq=5000 --batch_size=64 --log_freq=500 --wandb.enable=false \
-    --policy.push_to_hub=false --policy.optimizer_lr=0.001 --output_dir=${out}_stage2
-  echo "{\"randomness\": \"$level\", \"stage\": 2, \"train_s\": $(( $(date +%s) - start ))}" > $OUT/base_train_${level}_stage2.json
-  eval_base() {  # eval_base <checkpoint> <ddim steps> <output>
-    .venv/bin/lerobot-resip-eval --policy.path=$1 --env.type=furniture --env.task=one_leg --env.randomness=$level \
-      --policy.base_num_inference_steps=$2 --policy.base_noise_scale=0 \
-      --num_episodes=256 --num_envs=128 --seed=1000 --output_path=$3
-  }
-  eval_base $out/checkpoints/last/pretrained_model 4 $OUT/base_${level}_6k_ddim4.json
-  for steps in 4 16; do
-    eval_base ${out}_stage2/checkpoints/last/pretrained_model $steps $OUT/base_${level}_16k_ddim${steps}.json
-  done
-  for ckpt in $out ${out}_stage2; do
-    for steps in 4 16; do
-      PYTHONPATH=. $PY docs/results/one_leg/progress.py $ckpt/checkpoints/last/pretrained_model 64 $level \
-        --base_noise_scale=0 --base_num_inference_steps=$steps
-    done
-  done > $OUT/base_${level}_progress.jsonl
-  PYTHONPATH=. $PY docs/results/one_leg/progress.py expert 64 $level >> $OUT/base_${level}_progress.jsonl
+  eval_base $level $out/checkpoints/last/pretrained_model 4 $OUT/base_${level}_6k_ddim4.json
 done
+
+out=outputs/one_leg_base/low
+rm -rf ${out}_stage2
+start=$(date +%s)
+OMP_NUM_THREADS=1 .venv/bin/lerobot-train --policy.path=$out/checkpoints/last/pretrained_model \
+  --dataset.root=outputs/one_leg_low_demos --dataset.repo_id=local/one_leg_low --dataset.streaming=true \
+  --num_workers=1 --steps=10000 --save_freq=5000 --batch_size=64 --log_freq=500 --wandb.enable=false \
+  --policy.push_to_hub=false --policy.optimizer_lr=0.001 --output_dir=${out}_stage2
+echo "{\"randomness\": \"low\", \"stage\": 2, \"train_s\": $(( $(date +%s) - start ))}" > $OUT/base_train_low_stage2.json
+for steps in 4 16; do
+  eval_base low ${out}_stage2/checkpoints/last/pretrained_model $steps $OUT/base_low_16k_ddim${steps}.json
+done
+for ckpt in $out ${out}_stage2; do
+  for steps in 4 16; do
+    PYTHONPATH=. $PY docs/results/one_leg/progress.py $ckpt/checkpoints/last/pretrained_model 64 low \
+      --base_noise_scale=0 --base_num_inference_steps=$steps
+  done
+done > $OUT/base_low_progress.jsonl
+PYTHONPATH=. $PY docs/results/one_leg/progress.py expert 64 low >> $OUT/base_low_progress.jsonl
