@@ -234,7 +234,8 @@ class OneLegExpert:
                 close[env] = True
                 if self.timer[env] == 1:
                     self.turn_at[env] = np.clip(tcp[env, :2], TURN_ZONE[0], TURN_ZONE[1])
-                goal[env] = [*tcp[env, :2], CARRY_HEIGHT] if tcp[env, 2] < CARRY_HEIGHT - 0.05 else [*self.turn_at[env], CARRY_HEIGHT]
+                rising = tcp[env, 2] < CARRY_HEIGHT - 0.05  # straight up first, clear of the other parts
+                goal[env] = [*(tcp[env, :2] if rising else self.turn_at[env]), CARRY_HEIGHT]
                 if reached(0.02):
                     self._goto(env, YAW)
             elif phase in (YAW, ROLL):
@@ -244,8 +245,6 @@ class OneLegExpert:
                 goal[env] = [*self.turn_at[env], CARRY_HEIGHT]
                 if rot_reached(0.04):
                     self._goto(env, ROLL if phase == YAW else CARRY)
-                elif phase == ROLL and self.timer[env] > 20 and rot_reached(0.25):
-                    self._goto(env, CARRY)  # near a joint limit; CARRY aligns the leg's axis itself
             elif phase in (CARRY, INSERT):
                 close[env] = True
                 axis = top_rot[env, :, 2]
