@@ -26,7 +26,7 @@ TINY_HORIZON = 16
 TINY_N_ACTION_STEPS = 8
 
 
-def tiny_base_config(action_dim: int = ACTION_DIM) -> DiffusionConfig:
+def tiny_base_config(action_dim: int = ACTION_DIM, n_obs_steps: int = 1) -> DiffusionConfig:
     return DiffusionConfig(
         input_features={
             OBS_STATE: PolicyFeature(type=FeatureType.STATE, shape=(STATE_DIM,)),
@@ -38,7 +38,7 @@ def tiny_base_config(action_dim: int = ACTION_DIM) -> DiffusionConfig:
             "ENV": NormalizationMode.MIN_MAX,
             "ACTION": NormalizationMode.MIN_MAX,
         },
-        n_obs_steps=1,
+        n_obs_steps=n_obs_steps,
         horizon=TINY_HORIZON,
         n_action_steps=TINY_N_ACTION_STEPS,
         drop_n_last_frames=0,  # as the presets: demos end on the insertion, keep their last frames
@@ -81,10 +81,10 @@ def sim_stats(num_envs: int = 16, steps: int = 16, seed: int = 0) -> dict[str, d
     return {OBS_STATE: stats(states), OBS_ENV_STATE: stats(env_states), ACTION: stats(actions)}
 
 
-def make_tiny_base(path: Path, action_dim: int = ACTION_DIM, seed: int = 0) -> Path:
+def make_tiny_base(path: Path, action_dim: int = ACTION_DIM, seed: int = 0, n_obs_steps: int = 1) -> Path:
     """Save a random tiny diffusion base into `path / "pretrained_model"` and return that directory."""
     torch.manual_seed(seed)
-    config = tiny_base_config(action_dim)
+    config = tiny_base_config(action_dim, n_obs_steps)
     policy = DiffusionPolicy(config)
     stats = sim_stats(seed=seed)
     if action_dim != ACTION_DIM:

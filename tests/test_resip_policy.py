@@ -267,6 +267,33 @@ def test_zero_noise_scale_makes_the_base_deterministic(base_dir):
     assert not torch.equal(a, b)
 
 
+def test_a_two_observation_base_sees_each_envs_last_two_observations(tmp_path):
+    """Per env, as LeRobot's DiffusionPolicy for one env: a chunk is conditioned on the previous and the
+    current observation, an episode's first observation fills both slots, and `reset` of one env
+    restarts only that env's history."""
+    base = make_tiny_base(tmp_path / "base", n_obs_steps=2)
+    policy = make_policy(base, base_noise_scale=0.0)  # deterministic chunks: comparable one to one
+    steps = [obs_batch(3, seed=t) for t in range(9)]
+
+    def chunk(history: list[dict[str, torch.Tensor]], env: int) -> torch.Tensor:
+        obs = {key: torch.stack([h[key][env] for h in history])[None] for key in (OBS_STATE, OBS_ENV_STATE)}
+        return sample_base_chunk(policy.base, obs, policy.config.base_num_inference_steps, noise_scale=0.0)[0]
+
+    actions = []
+    for t, obs in enumerate(steps):
+        if t == 5:
+            policy.reset([1])
+        actions.append(policy.base_action(obs))
+    for env in (0, 2):
+        torch.testing.assert_close(actions[0][env], chunk([steps[0], steps[0]], env)[0])
+        torch.testing.assert_close(actions[7][env], chunk([steps[0], steps[0]], env)[7])
+        torch.testing.assert_close(actions[8][env], chunk([steps[7], steps[8]], env)[0])
+    torch.testing.assert_close(actions[5][1], chunk([steps[5], steps[5]], 1)[0])
+    torch.testing.assert_close(actions[8][1], chunk([steps[5], steps[5]], 1)[3])
+    # The history matters: the chunk of [o7, o8] is not the chunk of [o8, o8].
+    assert not torch.allclose(chunk([steps[7], steps[8]], 0), chunk([steps[8], steps[8]], 0))
+
+
 def test_negative_noise_scale_is_one_line_error(base_dir):
     with pytest.raises(ValueError) as excinfo:
         make_policy(base_dir, base_noise_scale=-0.5)

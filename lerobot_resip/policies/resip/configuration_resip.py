@@ -227,10 +227,6 @@ class ResipConfig(PreTrainedConfig):
                     f"`{key}` has shape {ours} here but {theirs} in the base ({self.base_path}); "
                     "use a base trained on this env's features"
                 )
-        if base.n_obs_steps != 1:
-            raise ValueError(
-                f"the base uses n_obs_steps={base.n_obs_steps}; resip needs a base with n_obs_steps=1"
-            )
         if self.n_action_steps > base.horizon:
             raise ValueError(
                 f"`n_action_steps`={self.n_action_steps} exceeds the base's horizon {base.horizon}; lower it"

@@ -83,7 +83,8 @@ def sample_base_chunk(
     warm_start_timestep: int = 0,
     noise_scale: float = 1.0,
 ) -> Tensor:
-    """The base's full predicted chunk, (B, horizon, A), for normalized (B, dim) observations.
+    """The base's full predicted chunk, (B, horizon, A), for normalized observations: (B, dim), or
+    (B, n_obs_steps, dim) for a base that conditions on a history.
 
     The one place that uses LeRobot's private diffusion API (`_prepare_global_conditioning`,
     `conditional_sample`, the U-Net and its scheduler), because `DiffusionPolicy.predict_action_chunk`
@@ -98,7 +99,8 @@ def sample_base_chunk(
     deterministic function of the observation (DDIM with eta 0 adds no noise of its own).
     """
     model = base.diffusion
-    obs = {key: batch[key].unsqueeze(1) for key in (OBS_STATE, OBS_ENV_STATE)}  # (B, n_obs_steps=1, dim)
+    obs = {key: batch[key] if batch[key].dim() == 3 else batch[key].unsqueeze(1)  # (B, n_obs_steps, dim)
+           for key in (OBS_STATE, OBS_ENV_STATE)}
     global_cond = model._prepare_global_conditioning(obs)
     model.num_inference_steps = num_inference_steps  # conditional_sample sets the scheduler's steps from it
     batch_size = obs[OBS_STATE].shape[0]
@@ -195,10 +197,14 @@ class ResipPolicy(PreTrainedPolicy):
         # (n_action_steps = empty). Allocated on the first call and whenever the batch size changes.
         # `_tail` keeps each env's unexecuted rest of its last chunk, (B, horizon - n_action_steps, A),
         # for the warm start; `_has_tail` (B,) is False until an env's episode has sampled a chunk.
+        # A base with n_obs_steps > 1 conditions on its last observations: `_history` holds them per env,
+        # {key: (B, n_obs_steps, dim)}, and `_history_stale` (B,) marks the envs whose episode restarted.
         self._queue: Tensor | None = None
         self._queue_pos: Tensor | None = None
         self._tail: Tensor | None = None
         self._has_tail: Tensor | None = None
+        self._history: dict[str, Tensor] | None = None
+        self._history_stale: Tensor | None = None
 
     # ---- the base ------------------------------------------------------------------------------------
 
@@ -214,14 +220,30 @@ class ResipPolicy(PreTrainedPolicy):
         return self
 
     def reset(self, env_ids: Tensor | list[int] | None = None) -> None:
-        """Empty the base-action queues of `env_ids` (all envs if None); the others keep their chunks."""
+        """Empty the base-action queues (and observation histories) of `env_ids` (all envs if None); the
+        others keep theirs."""
         if env_ids is None or self._queue_pos is None:
             self._queue = self._queue_pos = self._tail = self._has_tail = None
+            self._history = self._history_stale = None
             return
         ids = torch.as_tensor(env_ids, dtype=torch.long, device=self._queue_pos.device).reshape(-1)
         # Out-of-place updates: the queue may have been made under torch.inference_mode (lerobot-eval).
         self._queue_pos = self._queue_pos.index_fill(0, ids, self.config.n_action_steps)
         self._has_tail = self._has_tail.index_fill(0, ids, False)
+        self._history_stale = self._history_stale.index_fill(0, ids, True)
+
+    def _remember_observations(self, batch: dict[str, Tensor], active: Tensor) -> None:
+        """Push this step's observations into the active envs' histories. As in LeRobot's
+        `DiffusionPolicy` (whose queue is batch-wide), an episode's first observation fills every slot."""
+        n_obs = self.base.config.n_obs_steps
+        start = (self._history_stale & active)[:, None, None]
+        if self._history is None:
+            self._history = {key: batch[key].unsqueeze(1).repeat(1, n_obs, 1) for key in (OBS_STATE, OBS_ENV_STATE)}
+        for key, history in self._history.items():
+            now = batch[key].unsqueeze(1).to(history.dtype)
+            pushed = torch.where(start, now.expand_as(history), torch.cat([history[:, 1:], now], dim=1))
+            self._history[key] = torch.where(active[:, None, None], pushed, history)
+        self._history_stale = self._history_stale & ~active
 
     @torch.no_grad()
     def base_action(
@@ -236,9 +258,11 @@ class ResipPolicy(PreTrainedPolicy):
         enqueued. A change of batch size
         empties every queue. `active` (B bools, default all) leaves the other envs' queues as they are
         (no sampling, no pop: their episode is over); their returned action is a finite placeholder.
+        A base with n_obs_steps > 1 sees each env's last observations (`_remember_observations`).
         """
         n_steps = self.config.n_action_steps
         horizon = self.base.config.horizon
+        with_history = self.base.config.n_obs_steps > 1
         batch_size = batch[OBS_STATE].shape[0]
         device = batch[OBS_STATE].device
         if self._queue is None or self._queue.shape[0] != batch_size or self._queue.device != device:
@@ -246,7 +270,12 @@ class ResipPolicy(PreTrainedPolicy):
             self._queue_pos = torch.full((batch_size,), n_steps, dtype=torch.long, device=device)
             self._tail = torch.zeros(batch_size, horizon - n_steps, self.action_dim, device=device)
             self._has_tail = torch.zeros(batch_size, dtype=torch.bool, device=device)
+            self._history = None
+            self._history_stale = torch.ones(batch_size, dtype=torch.bool, device=device)
         active = torch.ones(batch_size, dtype=torch.bool, device=device) if active is None else active.to(device)
+        if with_history:
+            self._remember_observations(batch, active)
+        observations = self._history if with_history else batch
         empty = (self._queue_pos >= n_steps) & active
         warm_timestep = self.config.base_warm_start_timestep
         warm = empty & self._has_tail if warm_timestep > 0 else torch.zeros_like(empty)
@@ -254,7 +283,7 @@ class ResipPolicy(PreTrainedPolicy):
         for ids in ((empty & ~warm).nonzero().squeeze(-1), warm.nonzero().squeeze(-1)):
             if len(ids) == 0:
                 continue
-            sub_batch = {key: batch[key][ids] for key in (OBS_STATE, OBS_ENV_STATE)}
+            sub_batch = {key: observations[key][ids] for key in (OBS_STATE, OBS_ENV_STATE)}
             warm_start = None
             if warm[ids[0]]:
                 tail = self._tail[ids]
