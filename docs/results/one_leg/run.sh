@@ -64,3 +64,26 @@ for ckpt in $out ${out}_stage2; do
   done
 done > $OUT/base_low_progress.jsonl
 PYTHONPATH=. $PY docs/results/one_leg/progress.py expert 64 low >> $OUT/base_low_progress.jsonl
+# Two observation steps (LeRobot's default; the resip wrapper keeps each env's history): the O1 preset
+# with --policy.n_obs_steps=2, evaluated as O1, and its stage counts.
+out=outputs/one_leg_base/low_obs2
+rm -rf $out
+start=$(date +%s)
+OMP_NUM_THREADS=1 .venv/bin/lerobot-train --config_path=policies/one_leg_diffusion_small.json \
+  --dataset.root=outputs/one_leg_low_demos --dataset.repo_id=local/one_leg_low --policy.n_obs_steps=2 --output_dir=$out
+echo "{\"randomness\": \"low\", \"n_obs_steps\": 2, \"train_s\": $(( $(date +%s) - start ))}" > $OUT/base_train_low_obs2.json
+eval_base low $out/checkpoints/last/pretrained_model 4 $OUT/base_low_obs2_6k_ddim4.json
+PYTHONPATH=. $PY docs/results/one_leg/progress.py $out/checkpoints/last/pretrained_model 64 low \
+  --base_noise_scale=0 --base_num_inference_steps=4 > $OUT/base_low_obs2_progress.jsonl
+# Blow-ups: what trips the check in that base's episodes (8 diagnosed), and each physics variant alone;
+# the expert as shipped and with Franka's torque limits.
+ckpt=$out/checkpoints/last/pretrained_model
+P="--base_noise_scale=0 --base_num_inference_steps=4"
+PYTHONPATH=. $PY docs/results/one_leg/blowups.py $ckpt 256 128 --diagnose 8 -- $P > $OUT/blowups_obs2_shipped.json
+PYTHONPATH=. $PY docs/results/one_leg/blowups.py $ckpt 256 128 --arm_torque_limits -- $P > $OUT/blowups_obs2_torque_limits.json
+PYTHONPATH=. $PY docs/results/one_leg/blowups.py $ckpt 256 128 --contact_timeconst 0.0075 -- $P > $OUT/blowups_obs2_contacts_7.5ms.json
+PYTHONPATH=. $PY docs/results/one_leg/blowups.py $ckpt 256 128 --timestep 0.00125 -- $P > $OUT/blowups_obs2_timestep_1.25ms.json
+PYTHONPATH=. $PY docs/results/one_leg/blowups.py expert 64 64 > $OUT/blowups_expert_shipped.json
+PYTHONPATH=. $PY docs/results/one_leg/blowups.py outputs/one_leg_base/low/checkpoints/last/pretrained_model 256 128 \
+  --diagnose 4 -- $P > $OUT/blowups_o1_shipped.json
+PYTHONPATH=. $PY docs/results/one_leg/blowups.py expert 64 64 --arm_torque_limits > $OUT/blowups_expert_torque_limits.json
