@@ -6,8 +6,8 @@ of freedom whose speed tripped the check (`MAX_SPEED`), then replays the first `
 alone from their seeds and recorded actions, the last control step one physics substep at a time
 (`benchmarks/blowup_rate.py`'s `diagnose`): the contacts at the last good substep (pair, depth, normal
 force) and the fastest speed by substep. Variants of the physics, each alone, for what-if runs:
-  --arm_torque_limits   the arm's position servos clamped at Franka's joint torque limits (87 N m on
-                        joints 1-4, 12 N m on 5-7; the shipped servos have no clamp)
+  --arm_torque_limits [N1,...,N7]  the arm's position servos clamped at these joint torques (N m; no
+                        value: Franka's limits, 87 on joints 1-4 and 12 on 5-7; the shipped servos have none)
   --timestep S          physics step in seconds (shipped: 0.0025; the control rate stays 10 Hz)
   --contact_timeconst S solref time constant of every contact that uses the shipped 5 ms
 Usage, from the repository root:
@@ -40,7 +40,8 @@ parser.add_argument("policy", help="a diffusion or resip checkpoint (pretrained_
 parser.add_argument("episodes", type=int)
 parser.add_argument("envs", type=int)
 parser.add_argument("--diagnose", type=int, default=0, help="blow-ups to replay and diagnose")
-parser.add_argument("--arm_torque_limits", action="store_true")
+parser.add_argument("--arm_torque_limits", nargs="?", const=",".join(map(str, FRANKA_TORQUE_LIMITS)), default=None,
+                    metavar="N1,...,N7", help="clamp the arm servos (N m per joint; no value: Franka's)")
 parser.add_argument("--timestep", type=float, default=None)
 parser.add_argument("--contact_timeconst", type=float, default=None)
 args, overrides = parser.parse_known_args()
@@ -52,7 +53,7 @@ task = get_task("one_leg")
 def build_variant(clearance):
     model = task.build_model(clearance)
     if args.arm_torque_limits:
-        for joint, limit in enumerate(FRANKA_TORQUE_LIMITS, start=1):
+        for joint, limit in enumerate(map(float, args.arm_torque_limits.split(",")), start=1):
             actuator = model.actuator(f"joint{joint}").id
             model.actuator_forcelimited[actuator] = 1
             model.actuator_forcerange[actuator] = (-limit, limit)

@@ -87,3 +87,11 @@ PYTHONPATH=. $PY docs/results/one_leg/blowups.py expert 64 64 > $OUT/blowups_exp
 PYTHONPATH=. $PY docs/results/one_leg/blowups.py outputs/one_leg_base/low/checkpoints/last/pretrained_model 256 128 \
   --diagnose 4 -- $P > $OUT/blowups_o1_shipped.json
 PYTHONPATH=. $PY docs/results/one_leg/blowups.py expert 64 64 --arm_torque_limits > $OUT/blowups_expert_torque_limits.json
+PYTHONPATH=. $PY docs/results/one_leg/blowups.py $ckpt 256 128 --arm_torque_limits 1000,1000,1000,1000,12,12,12 -- $P \
+  > $OUT/blowups_obs2_wrist_limits.json
+PYTHONPATH=. $PY docs/results/one_leg/blowups.py expert 64 64 --arm_torque_limits 1000,1000,1000,1000,12,12,12 \
+  > $OUT/blowups_expert_wrist_limits.json
+for limits in 87,87,87,87,1000,1000,1000 174,174,174,174,24,24,24 300,300,300,300,12,12,12; do
+  PYTHONPATH=. $PY docs/results/one_leg/blowups.py expert 16 16 --arm_torque_limits $limits \
+    | $PY -c "import json, sys; d = json.load(sys.stdin); d.pop('diagnosed'); print(json.dumps(d))"
+done > $OUT/blowups_expert_limit_probes.jsonl
