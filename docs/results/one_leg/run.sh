@@ -95,3 +95,19 @@ for limits in 87,87,87,87,1000,1000,1000 174,174,174,174,24,24,24 300,300,300,30
   PYTHONPATH=. $PY docs/results/one_leg/blowups.py expert 16 16 --arm_torque_limits $limits \
     | $PY -c "import json, sys; d = json.load(sys.stdin); d.pop('diagnosed'); print(json.dumps(d))"
 done > $OUT/blowups_expert_limit_probes.jsonl
+# 200 demos instead of 50 (the O1 preset at the same 6000 steps: 4 passes instead of 16), evaluated as O1.
+rm -rf outputs/one_leg_low_demos200
+start=$(date +%s)
+.venv/bin/lerobot-resip-collect --env.type=furniture --env.task=one_leg --env.randomness=low \
+  --num_episodes=200 --num_envs=16 --seed=0 \
+  --dataset.root=outputs/one_leg_low_demos200 --dataset.repo_id=local/one_leg_low200
+echo "{\"randomness\": \"low\", \"episodes\": 200, \"collect_s\": $(( $(date +%s) - start ))}" > $OUT/collect_low_200.json
+out=outputs/one_leg_base/low_demos200
+rm -rf $out
+start=$(date +%s)
+OMP_NUM_THREADS=1 .venv/bin/lerobot-train --config_path=policies/one_leg_diffusion_small.json \
+  --dataset.root=outputs/one_leg_low_demos200 --dataset.repo_id=local/one_leg_low200 --output_dir=$out
+echo "{\"randomness\": \"low\", \"demos\": 200, \"train_s\": $(( $(date +%s) - start ))}" > $OUT/base_train_low_demos200.json
+eval_base low $out/checkpoints/last/pretrained_model 4 $OUT/base_low_demos200_6k_ddim4.json
+PYTHONPATH=. $PY docs/results/one_leg/progress.py $out/checkpoints/last/pretrained_model 64 low \
+  --base_noise_scale=0 --base_num_inference_steps=4 > $OUT/base_low_demos200_progress.jsonl
