@@ -29,6 +29,8 @@ for run in "cuda 64" "cpu 64" "cuda 1024"; do
 done
 # one_leg: the paper-width U-Net (policies/one_leg_diffusion_paper.json, 2000 steps of 256) on the GPU,
 # then 256 held-out episodes at 4 and 16 DDIM steps and the stage counts over 64 of them.
+lerobot-train --config_path=policies/one_leg_diffusion_paper.json --steps=150 --save_freq=100000 --log_freq=50 \
+  --output_dir=/tmp/probe 2>&1 | tr '\r' '\n' | grep -o 'INFO.*step:.*' > $OUT/train_probe.txt
 start=$(date +%s)
 lerobot-train --config_path=policies/one_leg_diffusion_paper.json --output_dir=/tmp/wide
 rc=$?
