@@ -111,3 +111,12 @@ echo "{\"randomness\": \"low\", \"demos\": 200, \"train_s\": $(( $(date +%s) - s
 eval_base low $out/checkpoints/last/pretrained_model 4 $OUT/base_low_demos200_6k_ddim4.json
 PYTHONPATH=. $PY docs/results/one_leg/progress.py $out/checkpoints/last/pretrained_model 64 low \
   --base_noise_scale=0 --base_num_inference_steps=4 > $OUT/base_low_demos200_progress.jsonl
+# ... and 10000 more steps from its weights (lr 1e-3, a new cosine cycle), as O2 for O1.
+rm -rf ${out}_stage2
+start=$(date +%s)
+OMP_NUM_THREADS=1 .venv/bin/lerobot-train --policy.path=$out/checkpoints/last/pretrained_model \
+  --dataset.root=outputs/one_leg_low_demos200 --dataset.repo_id=local/one_leg_low200 --dataset.streaming=true \
+  --num_workers=1 --steps=10000 --save_freq=5000 --batch_size=64 --log_freq=500 --wandb.enable=false \
+  --policy.push_to_hub=false --policy.optimizer_lr=0.001 --output_dir=${out}_stage2
+echo "{\"randomness\": \"low\", \"demos\": 200, \"stage\": 2, \"train_s\": $(( $(date +%s) - start ))}" > $OUT/base_train_low_demos200_stage2.json
+eval_base low ${out}_stage2/checkpoints/last/pretrained_model 4 $OUT/base_low_demos200_16k_ddim4.json
