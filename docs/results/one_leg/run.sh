@@ -36,23 +36,34 @@ eval_base() {  # eval_base <level> <checkpoint> <ddim steps> <output>
     --policy.base_num_inference_steps=$3 --policy.base_noise_scale=0 \
     --num_episodes=256 --num_envs=128 --seed=1000 --output_path=$4
 }
+train_base() {  # train_base <output dir> <dataset root> <dataset repo id> [lerobot-train flags]: the O1 preset
+  local out=$1 root=$2 repo=$3
+  shift 3
+  rm -rf $out
+  OMP_NUM_THREADS=1 .venv/bin/lerobot-train --config_path=policies/one_leg_diffusion_small.json \
+    --dataset.root=$root --dataset.repo_id=$repo --output_dir=$out "$@"
+}
+train_longer() {  # train_longer <output dir of a base> <dataset root> <dataset repo id>: 10000 more steps
+  # from its weights (lr 1e-3, a new cosine cycle) into <output dir>_stage2
+  local out=$1 root=$2 repo=$3
+  rm -rf ${out}_stage2
+  OMP_NUM_THREADS=1 .venv/bin/lerobot-train --policy.path=$out/checkpoints/last/pretrained_model \
+    --dataset.root=$root --dataset.repo_id=$repo --dataset.streaming=true \
+    --num_workers=1 --steps=10000 --save_freq=5000 --batch_size=64 --log_freq=500 --wandb.enable=false \
+    --policy.push_to_hub=false --policy.optimizer_lr=0.001 --output_dir=${out}_stage2
+}
+blowups() { PYTHONPATH=. $PY docs/results/one_leg/blowups.py "$@"; }
 for level in low med; do
   out=outputs/one_leg_base/$level
-  rm -rf $out
   start=$(date +%s)
-  OMP_NUM_THREADS=1 .venv/bin/lerobot-train --config_path=policies/one_leg_diffusion_small.json \
-    --dataset.root=outputs/one_leg_${level}_demos --dataset.repo_id=local/one_leg_${level} --output_dir=$out
+  train_base $out outputs/one_leg_${level}_demos local/one_leg_${level}
   echo "{\"randomness\": \"$level\", \"train_s\": $(( $(date +%s) - start ))}" > $OUT/base_train_${level}.json
   eval_base $level $out/checkpoints/last/pretrained_model 4 $OUT/base_${level}_6k_ddim4.json
 done
 
 out=outputs/one_leg_base/low
-rm -rf ${out}_stage2
 start=$(date +%s)
-OMP_NUM_THREADS=1 .venv/bin/lerobot-train --policy.path=$out/checkpoints/last/pretrained_model \
-  --dataset.root=outputs/one_leg_low_demos --dataset.repo_id=local/one_leg_low --dataset.streaming=true \
-  --num_workers=1 --steps=10000 --save_freq=5000 --batch_size=64 --log_freq=500 --wandb.enable=false \
-  --policy.push_to_hub=false --policy.optimizer_lr=0.001 --output_dir=${out}_stage2
+train_longer $out outputs/one_leg_low_demos local/one_leg_low
 echo "{\"randomness\": \"low\", \"stage\": 2, \"train_s\": $(( $(date +%s) - start ))}" > $OUT/base_train_low_stage2.json
 for steps in 4 16; do
   eval_base low ${out}_stage2/checkpoints/last/pretrained_model $steps $OUT/base_low_16k_ddim${steps}.json
@@ -67,10 +78,8 @@ PYTHONPATH=. $PY docs/results/one_leg/progress.py expert 64 low >> $OUT/base_low
 # Two observation steps (LeRobot's default; the resip wrapper keeps each env's history): the O1 preset
 # with --policy.n_obs_steps=2, evaluated as O1, and its stage counts.
 out=outputs/one_leg_base/low_obs2
-rm -rf $out
 start=$(date +%s)
-OMP_NUM_THREADS=1 .venv/bin/lerobot-train --config_path=policies/one_leg_diffusion_small.json \
-  --dataset.root=outputs/one_leg_low_demos --dataset.repo_id=local/one_leg_low --policy.n_obs_steps=2 --output_dir=$out
+train_base $out outputs/one_leg_low_demos local/one_leg_low --policy.n_obs_steps=2
 echo "{\"randomness\": \"low\", \"n_obs_steps\": 2, \"train_s\": $(( $(date +%s) - start ))}" > $OUT/base_train_low_obs2.json
 eval_base low $out/checkpoints/last/pretrained_model 4 $OUT/base_low_obs2_6k_ddim4.json
 PYTHONPATH=. $PY docs/results/one_leg/progress.py $out/checkpoints/last/pretrained_model 64 low \
@@ -79,20 +88,20 @@ PYTHONPATH=. $PY docs/results/one_leg/progress.py $out/checkpoints/last/pretrain
 # the expert as shipped and with Franka's torque limits.
 ckpt=$out/checkpoints/last/pretrained_model
 P="--base_noise_scale=0 --base_num_inference_steps=4"
-PYTHONPATH=. $PY docs/results/one_leg/blowups.py $ckpt 256 128 --diagnose 8 -- $P > $OUT/blowups_obs2_shipped.json
-PYTHONPATH=. $PY docs/results/one_leg/blowups.py $ckpt 256 128 --arm_torque_limits -- $P > $OUT/blowups_obs2_torque_limits.json
-PYTHONPATH=. $PY docs/results/one_leg/blowups.py $ckpt 256 128 --contact_timeconst 0.0075 -- $P > $OUT/blowups_obs2_contacts_7.5ms.json
-PYTHONPATH=. $PY docs/results/one_leg/blowups.py $ckpt 256 128 --timestep 0.00125 -- $P > $OUT/blowups_obs2_timestep_1.25ms.json
-PYTHONPATH=. $PY docs/results/one_leg/blowups.py expert 64 64 > $OUT/blowups_expert_shipped.json
-PYTHONPATH=. $PY docs/results/one_leg/blowups.py outputs/one_leg_base/low/checkpoints/last/pretrained_model 256 128 \
+blowups $ckpt 256 128 --diagnose 8 -- $P > $OUT/blowups_obs2_shipped.json
+blowups $ckpt 256 128 --arm_torque_limits -- $P > $OUT/blowups_obs2_torque_limits.json
+blowups $ckpt 256 128 --contact_timeconst 0.0075 -- $P > $OUT/blowups_obs2_contacts_7.5ms.json
+blowups $ckpt 256 128 --timestep 0.00125 -- $P > $OUT/blowups_obs2_timestep_1.25ms.json
+blowups expert 64 64 > $OUT/blowups_expert_shipped.json
+blowups outputs/one_leg_base/low/checkpoints/last/pretrained_model 256 128 \
   --diagnose 4 -- $P > $OUT/blowups_o1_shipped.json
-PYTHONPATH=. $PY docs/results/one_leg/blowups.py expert 64 64 --arm_torque_limits > $OUT/blowups_expert_torque_limits.json
-PYTHONPATH=. $PY docs/results/one_leg/blowups.py $ckpt 256 128 --arm_torque_limits 1000,1000,1000,1000,12,12,12 -- $P \
+blowups expert 64 64 --arm_torque_limits > $OUT/blowups_expert_torque_limits.json
+blowups $ckpt 256 128 --arm_torque_limits 1000,1000,1000,1000,12,12,12 -- $P \
   > $OUT/blowups_obs2_wrist_limits.json
-PYTHONPATH=. $PY docs/results/one_leg/blowups.py expert 64 64 --arm_torque_limits 1000,1000,1000,1000,12,12,12 \
+blowups expert 64 64 --arm_torque_limits 1000,1000,1000,1000,12,12,12 \
   > $OUT/blowups_expert_wrist_limits.json
 for limits in 87,87,87,87,1000,1000,1000 174,174,174,174,24,24,24 300,300,300,300,12,12,12; do
-  PYTHONPATH=. $PY docs/results/one_leg/blowups.py expert 16 16 --arm_torque_limits $limits \
+  blowups expert 16 16 --arm_torque_limits $limits \
     | $PY -c "import json, sys; d = json.load(sys.stdin); d.pop('diagnosed'); print(json.dumps(d))"
 done > $OUT/blowups_expert_limit_probes.jsonl
 # 200 demos instead of 50 (the O1 preset at the same 6000 steps: 4 passes instead of 16), evaluated as O1.
@@ -103,20 +112,14 @@ start=$(date +%s)
   --dataset.root=outputs/one_leg_low_demos200 --dataset.repo_id=local/one_leg_low200
 echo "{\"randomness\": \"low\", \"episodes\": 200, \"collect_s\": $(( $(date +%s) - start ))}" > $OUT/collect_low_200.json
 out=outputs/one_leg_base/low_demos200
-rm -rf $out
 start=$(date +%s)
-OMP_NUM_THREADS=1 .venv/bin/lerobot-train --config_path=policies/one_leg_diffusion_small.json \
-  --dataset.root=outputs/one_leg_low_demos200 --dataset.repo_id=local/one_leg_low200 --output_dir=$out
+train_base $out outputs/one_leg_low_demos200 local/one_leg_low200
 echo "{\"randomness\": \"low\", \"demos\": 200, \"train_s\": $(( $(date +%s) - start ))}" > $OUT/base_train_low_demos200.json
 eval_base low $out/checkpoints/last/pretrained_model 4 $OUT/base_low_demos200_6k_ddim4.json
 PYTHONPATH=. $PY docs/results/one_leg/progress.py $out/checkpoints/last/pretrained_model 64 low \
   --base_noise_scale=0 --base_num_inference_steps=4 > $OUT/base_low_demos200_progress.jsonl
-# ... and 10000 more steps from its weights (lr 1e-3, a new cosine cycle), as O2 for O1.
-rm -rf ${out}_stage2
+# ... and 10000 more steps from its weights, as O2 for O1.
 start=$(date +%s)
-OMP_NUM_THREADS=1 .venv/bin/lerobot-train --policy.path=$out/checkpoints/last/pretrained_model \
-  --dataset.root=outputs/one_leg_low_demos200 --dataset.repo_id=local/one_leg_low200 --dataset.streaming=true \
-  --num_workers=1 --steps=10000 --save_freq=5000 --batch_size=64 --log_freq=500 --wandb.enable=false \
-  --policy.push_to_hub=false --policy.optimizer_lr=0.001 --output_dir=${out}_stage2
+train_longer $out outputs/one_leg_low_demos200 local/one_leg_low200
 echo "{\"randomness\": \"low\", \"demos\": 200, \"stage\": 2, \"train_s\": $(( $(date +%s) - start ))}" > $OUT/base_train_low_demos200_stage2.json
 eval_base low ${out}_stage2/checkpoints/last/pretrained_model 4 $OUT/base_low_demos200_16k_ddim4.json
