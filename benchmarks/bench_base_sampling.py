@@ -2,7 +2,10 @@
 
 For a batch of `--num_envs` observations (the README pipeline's PPO batch), one chunk is sampled the
 way ResiP samples it (DDIM, `--ddim_steps`, deterministic base) under each variant, timed over
-`--repeats` calls after a warm-up, in the same run as the baseline (eager PyTorch, one thread):
+`--repeats` calls after a warm-up, in the same run as the baseline (LeRobot's U-Net as it is, with
+torch's Mish; eager PyTorch, one thread):
+  - exp_mish: the U-Net as ResiP runs it, its Mish activations computed by `ExpMish` (one thread);
+  - exp_mish_threads2: the same on two torch threads;
   - threads2: two torch threads (the physics threads are idle while the base samples);
   - inference_mode: `torch.inference_mode()` instead of `torch.no_grad()`;
   - compiled: `torch.compile` of the U-Net (inductor on the CPU), one and two threads; its one-off
@@ -31,6 +34,7 @@ import torch
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
 from lerobot_resip.policies.resip import ResipConfig, sample_base_chunk
+from lerobot_resip.policies.resip.modeling_resip import ExpMish, use_exp_mish
 from lerobot_resip.rl.rollout import PolicyIO
 from lerobot_resip.rl.runtime import load_policy, make_sim
 
@@ -42,7 +46,7 @@ def main() -> None:
     parser.add_argument("--ddim_steps", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--variants", nargs="*",
-                        default=["threads2", "inference_mode", "compiled", "compiled_threads2", "frozen",
+                        default=["exp_mish", "exp_mish_threads2", "threads2", "inference_mode", "compiled", "compiled_threads2", "frozen",
                                  "frozen_threads2", "bf16"])
     args = parser.parse_args()
     if not (Path(args.base_path) / "config.json").is_file():
@@ -54,6 +58,7 @@ def main() -> None:
     sim = make_sim(FurnitureEnvConfig(), args.num_envs, seed=0, num_threads=1)
     batch = PolicyIO(pre, post).batch(sim.reset())
     base = policy.base
+    _use_torch_mish(base)  # the baseline: LeRobot's U-Net as trained
 
     def sample() -> torch.Tensor:
         return sample_base_chunk(base, batch, args.ddim_steps, noise_scale=0.0)
@@ -83,6 +88,13 @@ def main() -> None:
         result["variants"][name] = {"ms_per_chunk": ms, "ratio_to_baseline": ms / baseline_ms,
                                     "max_abs_diff": float((out - reference).abs().max()), **extra}
 
+    if {"exp_mish", "exp_mish_threads2"} & set(args.variants):
+        use_exp_mish(base)
+        if "exp_mish" in args.variants:
+            report("exp_mish", *timed())
+        if "exp_mish_threads2" in args.variants:
+            report("exp_mish_threads2", *timed(threads=2))
+        _use_torch_mish(base)
     if "threads2" in args.variants:
         report("threads2", *timed(threads=2))
     if "inference_mode" in args.variants:
@@ -106,6 +118,15 @@ def main() -> None:
                 report(f"{name}_threads2", *timed(threads=2), compile_s=compile_s)
         base.diffusion.unet = eager_unet
     print(json.dumps(result, indent=2))
+
+
+def _use_torch_mish(module: torch.nn.Module) -> None:
+    """Undo `use_exp_mish`: torch's own Mish module everywhere."""
+    for name, child in module.named_children():
+        if isinstance(child, ExpMish):
+            setattr(module, name, torch.nn.Mish())
+        else:
+            _use_torch_mish(child)
 
 
 if __name__ == "__main__":

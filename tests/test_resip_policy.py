@@ -13,6 +13,7 @@ import pytest
 import torch
 from diffusers.schedulers.scheduling_ddim import DDIMScheduler
 from lerobot.configs import FeatureType, PolicyFeature
+from lerobot.policies.diffusion.modeling_diffusion import DiffusionPolicy
 from lerobot.policies.factory import make_pre_post_processors
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE
 from resip_fixtures import ENV_STATE_DIM, TINY_HORIZON, make_tiny_base
@@ -251,6 +252,30 @@ def test_chunk_sampler_returns_full_horizon_with_configured_ddim_steps(base_dir)
     a = sample_base_chunk(policy.base, obs_batch(2), 3, generator=torch.Generator().manual_seed(7))
     b = sample_base_chunk(policy.base, obs_batch(2), 3, generator=torch.Generator().manual_seed(7))
     assert torch.equal(a, b)
+
+
+def test_exp_mish_is_torchs_mish():
+    x = torch.cat([torch.linspace(-100.0, 100.0, 20001), torch.tensor([-1e30, -1e4, 1e4, 1e30])]).requires_grad_()
+    reference = x.detach().clone().requires_grad_()
+    y, y_ref = modeling_resip.ExpMish()(x), torch.nn.functional.mish(reference)
+    assert torch.allclose(y, y_ref, rtol=1e-6, atol=1e-6)
+    y.sum().backward()
+    y_ref.sum().backward()
+    assert torch.allclose(x.grad, reference.grad, rtol=1e-5, atol=1e-5)
+
+
+def test_resip_samples_the_chunks_lerobots_own_base_samples(base_dir):
+    """ResiP's U-Net computes Mish with `ExpMish`: the same chunks as LeRobot's DiffusionPolicy (torch's Mish)
+    to 1e-5 in normalized action units (actions span [-1, 1])."""
+    policy = make_policy(base_dir)
+    assert not any(isinstance(m, torch.nn.Mish) for m in policy.base.modules())
+    lerobots = DiffusionPolicy.from_pretrained(base_dir, config=policy.config.base_diffusion_config()).eval()
+    assert any(isinstance(m, torch.nn.Mish) for m in lerobots.modules())
+    obs = obs_batch(16)
+    with torch.no_grad():
+        ours = sample_base_chunk(policy.base, obs, 4, generator=torch.Generator().manual_seed(3))
+        theirs = sample_base_chunk(lerobots, obs, 4, generator=torch.Generator().manual_seed(3))
+    assert (ours - theirs).abs().max() < 1e-5
 
 
 def test_zero_noise_scale_makes_the_base_deterministic(base_dir):
