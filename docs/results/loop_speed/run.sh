@@ -24,3 +24,10 @@ for ckpt in stage1 stage2; do
         --policy.base_num_inference_steps=4 --policy.base_noise_scale=0 --num_episodes=256 --num_envs=256 \
         --seed=1000 --output_path="$HERE/base_$ckpt.json"
 done
+# T11, T12: ExpMish and bfloat16 against torch's Mish, 5 rotated rounds (medians)
+python -m benchmarks.bench_base_sampling --base_path "$BASE" --rounds 5 --variants exp_mish exp_mish_threads2 \
+    threads2 inference_mode bf16 bf16_weights bf16_weights_threads2 > "$HERE/bench_base_sampling_rounds.json"
+# T11: the PPO loop (T4's settings) with the base's Mish as torch computes it (check out f321b32~1 for it) and as ExpMish does
+python -m benchmarks.bench_resip --base_path "$BASE" --steps 120 --policy_overrides base_num_inference_steps=4 \
+    base_noise_scale=0 task_features=peg_in_hole --ppo_overrides num_minibatches=4 actor_lr=0.001 \
+    > "$HERE/bench_resip_exp_mish.json"
