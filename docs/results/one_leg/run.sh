@@ -123,3 +123,6 @@ start=$(date +%s)
 train_longer $out outputs/one_leg_low_demos200 local/one_leg_low200
 echo "{\"randomness\": \"low\", \"demos\": 200, \"stage\": 2, \"train_s\": $(( $(date +%s) - start ))}" > $OUT/base_train_low_demos200_stage2.json
 eval_base low ${out}_stage2/checkpoints/last/pretrained_model 4 $OUT/base_low_demos200_16k_ddim4.json
+
+# E6: the deepest stud-bore contact over the expert's episodes of seeds 7 and 8 (the slow test's)
+$PY docs/results/one_leg/stud_depth.py 7,8 > $OUT/stud_depth_turn_ramp.json
