@@ -12,3 +12,7 @@ python benchmarks/blowup_rate.py --policy "$RESIP" --base "$BASE" --residual sam
     --num-envs 64 --episode-length 120 --seed 0 --save-dir "$OUT/npz" --output "$OUT/resip_sample.json"
 python benchmarks/blowup_rate.py --policy "$BASE" --episodes "$EPISODES" \
     --num-envs 64 --episode-length 120 --seed 0 --save-dir "$OUT/npz" --output "$OUT/base.json"
+# S2's candidate fix on the same ResiP episodes: the arm's joint targets low-pass filtered, time constant 30 ms
+python docs/results/blowups/probes/filter_rate.py 0.03 --policy "$RESIP" --base "$BASE" --residual sample \
+    --episodes "$EPISODES" --num-envs 64 --episode-length 120 --seed 0 --save-dir "$OUT/npz_filter30" \
+    --output "$OUT/resip_sample_filter30ms.json"

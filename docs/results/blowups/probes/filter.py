@@ -1,0 +1,39 @@
+"""Counterfactual: each recorded blow-up's last control step from its last good state, with the arm's joint
+targets low-pass filtered (MuJoCo's filterexact actuator dynamics, time constant tau, the filter starting at
+the previous step's targets). Prints the largest speed over the 40 substeps (the simulator's check: 50 rad/s).
+
+Usage (from the repository root): python docs/results/blowups/probes/filter.py <blowup .npz files>
+"""
+import os, sys, numpy as np, mujoco
+sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), "."]
+import probe2
+from lerobot_resip.envs import scenes
+def setup(f):
+    z = np.load(f); acts = z["actions"]
+    sim = probe2.make_sim(1, int(z["episode_length"]), float(z["clearance_mm"]), str(z["randomness"]), 1)
+    sim.reset(seeds=[int(z["seed"])])
+    for a in acts[:-1]: sim.step(a[None])
+    d = mujoco.MjData(sim.model); sim.get_data(0, d)
+    last = acts[-1]
+    ctrl = np.concatenate([sim._joint_targets(sim._arms[0], last[None])[0], np.full(2, 0.0 if last[9] > 0 else 0.04)])
+    return sim, d, ctrl, float(z["clearance_mm"])
+def filtered_model(clearance_mm, tau):
+    spec = scenes.peg_in_hole_spec(clearance_mm / 1000)
+    for a in spec.actuators:
+        if a.name.startswith("joint"):
+            a.dyntype = mujoco.mjtDyn.mjDYN_FILTEREXACT; a.dynprm[0] = tau; a.actearly = True
+    return spec.compile()
+for f in sys.argv[1:]:
+    sim, d0, ctrl, cl = setup(f)
+    print(os.path.basename(f), "joint target jump", np.round(ctrl[:7] - d0.ctrl[:7], 3))
+    print("  unfiltered", max(probe2.run(sim.model, d0, ctrl, n=40)))
+    for tau in (0.01, 0.02, 0.03, 0.05):
+        m = filtered_model(cl, tau); d = mujoco.MjData(m)
+        assert m.nq == sim.model.nq and m.na == 7, (m.nq, m.na)
+        d.qpos[:], d.qvel[:] = d0.qpos, d0.qvel
+        d.act[:] = d0.ctrl[:7]; d.ctrl[:] = ctrl; d.eq_active[:] = d0.eq_active
+        mujoco.mj_forward(m, d)
+        out = []
+        for k in range(40):
+            mujoco.mj_step(m, d); out.append(round(float(np.abs(d.qvel).max()), 1))
+        print(f"  tau {tau*1000:.0f} ms: max speed {max(out)}")
