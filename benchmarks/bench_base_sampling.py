@@ -37,10 +37,10 @@ import time
 from pathlib import Path
 
 import torch
+from lerobot.policies.diffusion.modeling_diffusion import DiffusionPolicy
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
 from lerobot_resip.policies.resip import ResipConfig, sample_base_chunk
-from lerobot_resip.policies.resip.modeling_resip import ExpMish, use_exp_mish
 from lerobot_resip.rl.rollout import PolicyIO
 from lerobot_resip.rl.runtime import load_policy, make_sim
 
@@ -63,11 +63,11 @@ def main() -> None:
     with contextlib.redirect_stdout(sys.stderr):  # LeRobot prints while loading; stdout is the JSON
         policy, pre, post = load_policy(ResipConfig(base_path=args.base_path, device="cpu", push_to_hub=False,
                                                     base_noise_scale=0.0))
+        # The baseline: LeRobot's own DiffusionPolicy (torch's Mish); ResiP's base computes Mish with ExpMish.
+        base = DiffusionPolicy.from_pretrained(args.base_path, config=policy.config.base_diffusion_config()).eval()
     sim = make_sim(FurnitureEnvConfig(), args.num_envs, seed=0, num_threads=1)
     batch = PolicyIO(pre, post).batch(sim.reset())
-    base = policy.base
-    _use_torch_mish(base)  # the baseline: LeRobot's U-Net as trained
-
+    models = {"lerobot": base, "resip": policy.base}
     # bf16_weights: a copy of the U-Net and the observations in bfloat16 (no per-call casts, unlike autocast)
     base_bf16 = copy.deepcopy(base).to(torch.bfloat16)
     batch_bf16 = {key: value.to(torch.bfloat16) if torch.is_tensor(value) and value.is_floating_point() else value
@@ -76,9 +76,9 @@ def main() -> None:
     def sample(model=base, inputs=batch) -> torch.Tensor:
         return sample_base_chunk(model, inputs, args.ddim_steps, noise_scale=0.0)
 
-    def timed(threads: int = 1, context=torch.no_grad, bf16_weights: bool = False) -> tuple[float, torch.Tensor]:
+    def timed(threads: int = 1, context=torch.no_grad, model_name: str = "lerobot") -> tuple[float, torch.Tensor]:
         torch.set_num_threads(threads)
-        model, inputs = (base_bf16, batch_bf16) if bf16_weights else (base, batch)
+        model, inputs = (base_bf16, batch_bf16) if model_name == "bf16" else (models[model_name], batch)
         with context():
             out = sample(model, inputs)  # warm-up
             start = time.perf_counter()
@@ -88,26 +88,23 @@ def main() -> None:
         torch.set_num_threads(1)
         return ms, out.float()
 
-    # Eager variants: (torch threads, context, Mish). Timed in `--rounds` rounds, each timing the baseline
+    # Eager variants: (torch threads, context, model). Timed in `--rounds` rounds, each timing the baseline
     # and every variant in a rotated order, so that a drift of the machine's speed hits all of them alike.
     def bf16():
         return torch.autocast("cpu", dtype=torch.bfloat16)
 
-    eager = {"baseline": (1, torch.no_grad, "torch"), "exp_mish": (1, torch.no_grad, "exp"),
-             "exp_mish_threads2": (2, torch.no_grad, "exp"), "threads2": (2, torch.no_grad, "torch"),
-             "inference_mode": (1, torch.inference_mode, "torch"), "bf16": (1, bf16, "torch"),
-             "bf16_weights": (1, bf16, "torch"), "bf16_weights_threads2": (2, bf16, "torch")}
+    eager = {"baseline": (1, torch.no_grad, "lerobot"), "exp_mish": (1, torch.no_grad, "resip"),
+             "exp_mish_threads2": (2, torch.no_grad, "resip"), "threads2": (2, torch.no_grad, "lerobot"),
+             "inference_mode": (1, torch.inference_mode, "lerobot"), "bf16": (1, bf16, "lerobot"),
+             "bf16_weights": (1, bf16, "bf16"), "bf16_weights_threads2": (2, bf16, "bf16")}
     names = ["baseline"] + [name for name in eager if name in args.variants]
     times: dict[str, list[float]] = {name: [] for name in names}
     outputs: dict[str, torch.Tensor] = {}
     for round_index in range(args.rounds):
         shift = round_index % len(names)
         for name in names[shift:] + names[:shift]:
-            threads, context, mish = eager[name]
-            (use_exp_mish if mish == "exp" else _use_torch_mish)(base)
-            ms, outputs[name] = timed(threads, context, bf16_weights=name.startswith("bf16_weights"))
+            ms, outputs[name] = timed(*eager[name])
             times[name].append(ms)
-    _use_torch_mish(base)
     reference = outputs["baseline"]
     baseline_ms = statistics.median(times["baseline"])
     result = {
@@ -146,15 +143,6 @@ def main() -> None:
                 report(f"{name}_threads2", *timed(threads=2), compile_s=compile_s)
         base.diffusion.unet = eager_unet
     print(json.dumps(result, indent=2))
-
-
-def _use_torch_mish(module: torch.nn.Module) -> None:
-    """Undo `use_exp_mish`: torch's own Mish module everywhere."""
-    for name, child in module.named_children():
-        if isinstance(child, ExpMish):
-            setattr(module, name, torch.nn.Mish())
-        else:
-            _use_torch_mish(child)
 
 
 if __name__ == "__main__":

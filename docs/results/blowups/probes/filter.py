@@ -7,7 +7,7 @@ Usage (from the repository root): python docs/results/blowups/probes/filter.py <
 import os, sys, numpy as np, mujoco
 sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), "."]
 import probe2
-from lerobot_resip.envs import scenes
+from filtered_arm import filtered_peg_in_hole
 def setup(f):
     z = np.load(f); acts = z["actions"]
     sim = probe2.make_sim(1, int(z["episode_length"]), float(z["clearance_mm"]), str(z["randomness"]), 1)
@@ -17,18 +17,12 @@ def setup(f):
     last = acts[-1]
     ctrl = np.concatenate([sim._joint_targets(sim._arms[0], last[None])[0], np.full(2, 0.0 if last[9] > 0 else 0.04)])
     return sim, d, ctrl, float(z["clearance_mm"])
-def filtered_model(clearance_mm, tau):
-    spec = scenes.peg_in_hole_spec(clearance_mm / 1000)
-    for a in spec.actuators:
-        if a.name.startswith("joint"):
-            a.dyntype = mujoco.mjtDyn.mjDYN_FILTEREXACT; a.dynprm[0] = tau; a.actearly = True
-    return spec.compile()
 for f in sys.argv[1:]:
     sim, d0, ctrl, cl = setup(f)
     print(os.path.basename(f), "joint target jump", np.round(ctrl[:7] - d0.ctrl[:7], 3))
     print("  unfiltered", max(probe2.run(sim.model, d0, ctrl, n=40)))
     for tau in (0.01, 0.02, 0.03, 0.05):
-        m = filtered_model(cl, tau); d = mujoco.MjData(m)
+        m = filtered_peg_in_hole(cl / 1000, tau); d = mujoco.MjData(m)
         assert m.nq == sim.model.nq and m.na == 7, (m.nq, m.na)
         d.qpos[:], d.qvel[:] = d0.qpos, d0.qvel
         d.act[:] = d0.ctrl[:7]; d.ctrl[:] = ctrl; d.eq_active[:] = d0.eq_active
