@@ -1,19 +1,25 @@
-"""Physics blow-ups of peg_in_hole (docs/results/blowups): a recorded ResiP training episode in which
-the peg, wedged between a finger pad and the hole's walls, spun up about its long axis until it
-passed MAX_SPEED (step 73, peg angular velocity flipping sign every physics step: contacts with a
-time constant of 2 physics steps, MuJoCo's floor). Replayed open loop, it must run to its end."""
+"""Physics blow-ups of peg_in_hole (docs/results/blowups), each a recorded ResiP episode replayed open loop that
+must now run to its end:
+- `blowup_peg_wedged.npz`: the peg, wedged between a finger pad and the hole's walls, spun up about its long
+  axis until it passed MAX_SPEED (step 73, its angular velocity flipping sign every physics step: contacts
+  with a time constant of 2 physics steps, MuJoCo's floor);
+- `blowup_peg_flicked_by_fingers.npz`: at the first grasp (step 32) the fingers, closing at 1.1 m/s, landed
+  on the standing peg off its centre and threw it spinning at 52.6 rad/s (finger servo kv 20; now 200)."""
 
 from pathlib import Path
 
+import mujoco
 import numpy as np
+import pytest
 
 from lerobot_resip.envs.sim import BatchedAssemblySim
 
-DATA = Path(__file__).parent / "data" / "blowup_peg_wedged.npz"
+DATA = Path(__file__).parent / "data"
 
 
-def test_recorded_wedged_peg_episode_does_not_blow_up():
-    rec = np.load(DATA)
+@pytest.mark.parametrize("recording", ["blowup_peg_wedged.npz", "blowup_peg_flicked_by_fingers.npz"])
+def test_recorded_blowup_episode_runs_to_its_end(recording):
+    rec = np.load(DATA / recording)
     sim = BatchedAssemblySim("peg_in_hole", 1, randomness=str(rec["randomness"]),
                              clearance=float(rec["clearance_mm"]) / 1000,
                              max_episode_steps=int(rec["episode_length"]), num_threads=1)
@@ -34,3 +40,20 @@ def test_no_contact_at_the_two_step_floor():
     m = sim.model
     colliding = (m.geom_contype != 0) | (m.geom_conaffinity != 0)
     assert (m.geom_solref[colliding, 0] >= 3 * m.opt.timestep - 1e-12).all()
+
+
+def test_fingers_close_at_a_grippers_speed():
+    """From fully open, the fingers close at no more than 0.25 m/s each (a Franka Hand: 0.1 m/s of width;
+    at 1.1 m/s they threw light parts) and still reach a 20 mm peg's faces within the experts' 4-step wait."""
+    sim = BatchedAssemblySim("peg_in_hole", 1, num_threads=1)
+    model = sim.model
+    data = mujoco.MjData(model)
+    mujoco.mj_resetDataKeyframe(model, data, model.keyframe("home").id)
+    finger = model.joint("finger_left")
+    data.ctrl[model.actuator("finger_left").id] = data.ctrl[model.actuator("finger_right").id] = 0.0
+    fastest = 0.0
+    for _ in range(4 * sim.substeps):
+        mujoco.mj_step(model, data)
+        fastest = max(fastest, abs(float(data.qvel[finger.dofadr[0]])))
+    assert fastest < 0.25
+    assert data.qpos[finger.qposadr[0]] < 0.010  # m, past a 20 mm peg's face
