@@ -4,7 +4,9 @@ must now run to its end:
   axis until it passed MAX_SPEED (step 73, its angular velocity flipping sign every physics step: contacts
   with a time constant of 2 physics steps, MuJoCo's floor);
 - `blowup_peg_flicked_by_fingers.npz`: at the first grasp (step 32) the fingers, closing at 1.1 m/s, landed
-  on the standing peg off its centre and threw it spinning at 52.6 rad/s (finger servo kv 20; now 200)."""
+  on the standing peg off its centre and threw it spinning at 52.6 rad/s (finger servo kv 20; now 200);
+- `blowup_peg_squeezed.npz`: a pad pressed 1.6 mm into a peg wedged against the hole's chamfer by the arm's
+  unclamped servos (up to 249 N m), which squirted out spinning at 78.6 rad/s at step 88 (wrist now at 12 N m)."""
 
 from pathlib import Path
 
@@ -17,7 +19,8 @@ from lerobot_resip.envs.sim import BatchedAssemblySim
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.mark.parametrize("recording", ["blowup_peg_wedged.npz", "blowup_peg_flicked_by_fingers.npz"])
+@pytest.mark.parametrize(
+    "recording", ["blowup_peg_wedged.npz", "blowup_peg_flicked_by_fingers.npz", "blowup_peg_squeezed.npz"])
 def test_recorded_blowup_episode_runs_to_its_end(recording):
     rec = np.load(DATA / recording)
     sim = BatchedAssemblySim("peg_in_hole", 1, randomness=str(rec["randomness"]),
