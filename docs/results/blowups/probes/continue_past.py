@@ -19,25 +19,7 @@ import mujoco
 import numpy as np
 
 sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), "."]
-from benchmarks.blowup_rate import make_sim  # noqa: E402
 import recorded_physics  # noqa: E402
-from lerobot_resip.envs.sim import GRIPPER_OPEN  # noqa: E402
-
-
-def last_good_state(path):
-    z = np.load(path)
-    actions = z["actions"]
-    sim = make_sim(1, int(z["episode_length"]), float(z["clearance_mm"]), str(z["randomness"]), 1)
-    sim.reset(seeds=[int(z["seed"])])
-    for a in actions[:-1]:
-        sim.step(a[None])
-    data = mujoco.MjData(sim.model)
-    sim.get_data(0, data)
-    arm = sim._arms[0]
-    ctrl = data.ctrl.copy()
-    ctrl[arm.arm_ctrl] = sim._joint_targets(arm, actions[-1][None])[0]
-    ctrl[arm.finger_ctrl] = 0.0 if actions[-1][9] > 0 else GRIPPER_OPEN
-    return sim.model, data, ctrl
 
 
 def main():
@@ -48,7 +30,8 @@ def main():
     args = parser.parse_args()
     recorded_physics.apply_arguments(args)
     for path in args.files:
-        model, data, ctrl = last_good_state(path)
+        sim, data, ctrl = recorded_physics.last_good_state(path)
+        model = sim.model
         data.ctrl[:] = ctrl
         peg = model.joint("peg").dofadr[0]
         spin, speed = [], []

@@ -8,15 +8,10 @@ import os, sys, numpy as np, mujoco
 sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), "."]
 import probe2
 from filtered_arm import filtered_peg_in_hole
+from recorded_physics import last_good_state
 def setup(f):
-    z = np.load(f); acts = z["actions"]
-    sim = probe2.make_sim(1, int(z["episode_length"]), float(z["clearance_mm"]), str(z["randomness"]), 1)
-    sim.reset(seeds=[int(z["seed"])])
-    for a in acts[:-1]: sim.step(a[None])
-    d = mujoco.MjData(sim.model); sim.get_data(0, d)
-    last = acts[-1]
-    ctrl = np.concatenate([sim._joint_targets(sim._arms[0], last[None])[0], np.full(2, 0.0 if last[9] > 0 else 0.04)])
-    return sim, d, ctrl, float(z["clearance_mm"])
+    sim, d, ctrl = last_good_state(f)
+    return sim, d, ctrl, float(np.load(f)["clearance_mm"])
 for f in sys.argv[1:]:
     sim, d0, ctrl, cl = setup(f)
     print(os.path.basename(f), "joint target jump", np.round(ctrl[:7] - d0.ctrl[:7], 3))

@@ -1,11 +1,10 @@
 """The candidate fix of the second cause, shared by filter.py, filter_expert.py and filter_rate.py: peg_in_hole
 with the arm's seven position targets low-pass filtered inside MuJoCo (filterexact actuator dynamics, time
 constant tau s), the home keyframe's filter state at the home targets."""
-import dataclasses
-
 import mujoco
 
-from lerobot_resip.envs import scenes, tasks
+from lerobot_resip.envs import scenes
+from recorded_physics import use_peg_in_hole
 
 
 def filtered_peg_in_hole(clearance: float, tau: float) -> mujoco.MjModel:
@@ -23,5 +22,4 @@ def filtered_peg_in_hole(clearance: float, tau: float) -> mujoco.MjModel:
 
 def use_filtered_arm(tau: float) -> None:
     """Make every simulator built from now on use the filtered peg_in_hole scene."""
-    tasks.TASKS["peg_in_hole"] = dataclasses.replace(
-        tasks.TASKS["peg_in_hole"], build_model=lambda clearance: filtered_peg_in_hole(clearance, tau))
+    use_peg_in_hole(lambda clearance: filtered_peg_in_hole(clearance, tau))

@@ -13,12 +13,12 @@ import mujoco
 import numpy as np
 
 sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), "."]
-from continue_past import last_good_state  # noqa: E402
-from recorded_physics import use_physics  # noqa: E402
+from recorded_physics import last_good_state, use_physics  # noqa: E402
 
 use_physics(20.0, 0.0)
 for path in sys.argv[1:]:
-    model, start, ctrl = last_good_state(path)
+    sim, start, ctrl = last_good_state(path)
+    model = sim.model
     fingers = [model.actuator("finger_left").id, model.actuator("finger_right").id]
     finger_dof = model.joint("finger_left").dofadr[0]
     flipped = start.ctrl[fingers[0]] != ctrl[fingers[0]]

@@ -1,17 +1,7 @@
 import os
 import sys, json, copy, numpy as np, mujoco
 sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), "."]
-from benchmarks.blowup_rate import make_sim
-from lerobot_resip.envs.sim import ARM_DOF
-def setup(f):
-    z = np.load(f); acts = z["actions"]
-    sim = make_sim(1, int(z["episode_length"]), float(z["clearance_mm"]), str(z["randomness"]), 1)
-    sim.reset(seeds=[int(z["seed"])])
-    for a in acts[:-1]: sim.step(a[None])
-    d = mujoco.MjData(sim.model); sim.get_data(0, d)
-    last = acts[-1]
-    ctrl = np.concatenate([sim._joint_targets(last[None])[0], np.full(2, 0.0 if last[9] > 0 else 0.04)])
-    return sim, d, ctrl
+from recorded_physics import last_good_state as setup  # noqa: F401  (probe3, probe4, probe6 import it from here)
 def run(model, d0, ctrl, n=40, verbose=False):
     d = copy.copy(d0); d.ctrl[:] = ctrl
     peg = model.joint("peg").dofadr[0]

@@ -1,11 +1,15 @@
-"""peg_in_hole with the gripper and wrist of an earlier commit, to replay episodes recorded on them. panda.xml
+"""Replaying recorded blow-ups: peg_in_hole with the gripper and wrist of an earlier commit, and an episode's
+last good state. panda.xml
 since S3: finger servos kv 200 N s/m (closing at most 0.19 m/s), wrist servos (joints 5-7) clamped at 12 N m;
 S2's episodes were recorded with kv 20 (1.1 m/s) and no clamp (`--finger-kv 20 --wrist-limit 0`)."""
 import dataclasses
 
 import mujoco
+import numpy as np
 
+from benchmarks.blowup_rate import make_sim
 from lerobot_resip.envs import scenes, tasks
+from lerobot_resip.envs.sim import GRIPPER_OPEN
 
 
 def peg_in_hole_physics(clearance: float, finger_kv: float, wrist_limit: float) -> mujoco.MjModel:
@@ -24,11 +28,31 @@ def physics_spec(clearance: float, finger_kv: float, wrist_limit: float) -> mujo
     return spec
 
 
+def use_peg_in_hole(build_model) -> None:
+    """Make every simulator built from now on compile peg_in_hole with `build_model(clearance)`."""
+    tasks.TASKS["peg_in_hole"] = dataclasses.replace(tasks.TASKS["peg_in_hole"], build_model=build_model)
+
+
 def use_physics(finger_kv: float, wrist_limit: float) -> None:
     """Make every simulator built from now on use peg_in_hole with this gripper and wrist."""
-    tasks.TASKS["peg_in_hole"] = dataclasses.replace(
-        tasks.TASKS["peg_in_hole"],
-        build_model=lambda clearance: peg_in_hole_physics(clearance, finger_kv, wrist_limit))
+    use_peg_in_hole(lambda clearance: peg_in_hole_physics(clearance, finger_kv, wrist_limit))
+
+
+def last_good_state(path):
+    """(1-env simulator, MjData at the start of the recorded blow-up's last control step, that step's ctrl)."""
+    z = np.load(path)
+    actions = z["actions"]
+    sim = make_sim(1, int(z["episode_length"]), float(z["clearance_mm"]), str(z["randomness"]), 1)
+    sim.reset(seeds=[int(z["seed"])])
+    for a in actions[:-1]:
+        sim.step(a[None])
+    data = mujoco.MjData(sim.model)
+    sim.get_data(0, data)
+    arm = sim._arms[0]
+    ctrl = data.ctrl.copy()
+    ctrl[arm.arm_ctrl] = sim._joint_targets(arm, actions[-1][None])[0]
+    ctrl[arm.finger_ctrl] = 0.0 if actions[-1][9] > 0 else GRIPPER_OPEN
+    return sim, data, ctrl
 
 
 def add_arguments(parser) -> None:

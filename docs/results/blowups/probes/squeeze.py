@@ -12,8 +12,6 @@ inside the clamped servo); `franka_limits_joint_damping` (the same limits on the
 moved to the joints' own damping, which implicitfast integrates implicitly whatever the clamp); `wrist_limit`
 (joints 5-7 alone at 12 N m, panda.xml's since); `step_1.25ms` (half the physics step, twice the substeps).
 """
-import copy
-import dataclasses
 import json
 import os
 import sys
@@ -22,9 +20,7 @@ import mujoco
 import numpy as np
 
 sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), "."]
-from continue_past import last_good_state  # noqa: E402
-from recorded_physics import physics_spec, use_physics  # noqa: E402
-from lerobot_resip.envs import tasks  # noqa: E402
+from recorded_physics import last_good_state, physics_spec, use_peg_in_hole, use_physics  # noqa: E402
 from lerobot_resip.envs.expert import expert_success  # noqa: E402
 
 FRANKA_LIMITS = [87.0] * 4 + [12.0] * 3  # N m, joints 1-7
@@ -50,7 +46,7 @@ def variant_peg_in_hole(clearance: float, variant: str, scale: float = 1.0) -> m
 def events(paths):
     use_physics(200.0, 0.0)
     for path in paths:
-        recorded, start, ctrl = last_good_state(path)
+        sim, start, ctrl = last_good_state(path)
         row = []
         for variant in VARIANTS:
             model = variant_peg_in_hole(0.0005, variant)
@@ -60,7 +56,7 @@ def events(paths):
             mujoco.mj_forward(model, data)
             arm = [model.actuator(f"joint{i}").id for i in range(1, 8)]
             fastest, torque = 0.0, 0.0
-            for _ in range(round(40 * recorded.opt.timestep / model.opt.timestep)):
+            for _ in range(round(40 * sim.model.opt.timestep / model.opt.timestep)):
                 mujoco.mj_step(model, data)
                 fastest = max(fastest, float(np.abs(data.qvel).max()))
                 torque = max(torque, float(np.abs(data.actuator_force[arm]).max()))
@@ -69,8 +65,7 @@ def events(paths):
 
 
 def expert(variant, scale):
-    tasks.TASKS["peg_in_hole"] = dataclasses.replace(
-        tasks.TASKS["peg_in_hole"], build_model=lambda clearance: variant_peg_in_hole(clearance, variant, scale))
+    use_peg_in_hole(lambda clearance: variant_peg_in_hole(clearance, variant, scale))
     print(json.dumps({"variant": variant, "scale": scale, **expert_success("peg_in_hole", "low", 0.5, 200, 50, 0)}))
 
 
