@@ -4,6 +4,7 @@ Episode i resets with seed `first_seed + i`; the expert's noise generator of eac
 episodes is seeded with that batch's first seed, so the numbers are reproducible. Example:
     python benchmarks/expert_success.py --randomness low --episodes 200
     python benchmarks/expert_success.py --task one_leg --randomness low --episodes 200
+    python benchmarks/expert_success.py --task biman_insert --control-hz 10 --episode-length 200
 """
 
 from __future__ import annotations
@@ -22,8 +23,14 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=200)
     parser.add_argument("--num-envs", type=int, default=50)
     parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--control-hz", type=int, default=None, help="control rate (default: the task's)")
+    parser.add_argument("--episode-length", type=int, default=None, help="control steps (default: the task's)")
     args = parser.parse_args()
-    print(json.dumps(expert_success(args.task, args.randomness, args.clearance_mm, args.episodes, args.num_envs, args.first_seed)))
+    result = expert_success(
+        args.task, args.randomness, args.clearance_mm, args.episodes, args.num_envs, args.first_seed,
+        control_hz=args.control_hz, episode_length=args.episode_length,
+    )
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

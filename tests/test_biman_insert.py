@@ -113,6 +113,25 @@ def test_env_type_config():
     assert "--env.type=furniture" in one_line(excinfo)
 
 
+def test_control_rate_is_a_config_field():
+    """--env.fps sets the control rate; the episode keeps the task's 10 s unless its length is given."""
+    cfg = BimanInsertEnvConfig(fps=10)
+    assert cfg.fps == 10 and cfg.episode_length == 100 and cfg.gym_kwargs["control_hz"] == 10
+    sim = cfg.make_batched_sim(1, seed=0, num_threads=1)
+    assert sim.control_hz == 10 and sim.substeps == 40 and sim.max_episode_steps == 100
+    assert BimanInsertEnvConfig(fps=10, episode_length=200).make_batched_sim(1, num_threads=1).max_episode_steps == 200
+    assert FurnitureEnv(TASK, control_hz=25).sim.substeps == 16
+    with pytest.raises(ValueError) as excinfo:
+        BimanInsertEnvConfig(fps=7).make_batched_sim(1, num_threads=1)
+    assert "does not divide" in one_line(excinfo)
+    with pytest.raises(ValueError) as excinfo:
+        BimanInsertEnvConfig(fps=0)
+    assert "fps" in one_line(excinfo)
+    with pytest.raises(ValueError) as excinfo:  # the single-arm experts count control steps
+        make_expert("peg_in_hole", 1, control_hz=50)
+    assert "10 Hz only" in one_line(excinfo)
+
+
 def test_lerobot_vector_env():
     envs = BimanInsertEnvConfig().create_envs(n_envs=2, use_async_envs=False)
     vec = envs["biman_insert"][0]
@@ -265,6 +284,12 @@ def test_peg_never_sinks_into_the_wall(clearance_mm):
 def test_expert_succeeds_on_seeded_episodes():
     result = expert_success(TASK, "low", clearance_mm=0.5, episodes=4, num_envs=4, first_seed=1000)
     assert result["success_rate"] >= 3 / 4, result
+
+
+def test_expert_succeeds_at_10_hz():
+    """The expert's speeds and timings are per second: it also assembles at 10 Hz (in 20 s)."""
+    result = expert_success(TASK, "low", 0.5, episodes=4, num_envs=4, first_seed=1000, control_hz=10, episode_length=200)
+    assert result["control_hz"] == 10 and result["success_rate"] >= 3 / 4, result
 
 
 def test_expert_is_registered_and_acts_in_both_arms():

@@ -28,14 +28,16 @@ class FurnitureEnvConfig(EnvConfig):
         perturb: the paper's robustness protocol, each part pushed with probability 1% a step.
         obs_type: `state` (agent_pos + environment_state) or `pixels_state` (plus front and
             wrist camera images).
-        episode_length: control steps before truncation; None for the task's own (200).
-        fps: set from the task's control rate.
+        episode_length: control steps before truncation; None for the task's own episode duration at
+            `fps` (peg_in_hole 200 steps, one_leg 700, at 10 Hz).
+        fps: control steps per second; None for the task's own (10 Hz). It must divide the 400 Hz
+            physics rate (10, 20, 25, 50, ...).
     """
 
     num_arms: ClassVar[int] = 1  # the tasks this env type runs have this many arms
 
     task: str | None = "peg_in_hole"
-    fps: int = 10
+    fps: int | None = None
     randomness: str = "low"
     clearance_mm: float = 0.5
     perturb: bool = False
@@ -60,9 +62,12 @@ class FurnitureEnvConfig(EnvConfig):
         check_randomness(self.randomness)
         if self.obs_type not in OBS_TYPES:
             raise ValueError(f"unknown obs_type {self.obs_type!r}; choose one of {', '.join(OBS_TYPES)}")
-        if self.episode_length is None:
-            self.episode_length = spec.episode_length
-        self.fps = spec.control_hz
+        if self.fps is None:
+            self.fps = spec.control_hz
+        if self.fps <= 0:
+            raise ValueError(f"fps must be positive, got {self.fps}")
+        if self.episode_length is None:  # the task's episode duration at this rate
+            self.episode_length = round(spec.episode_length * self.fps / spec.control_hz)
         self.features = {
             ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(ACTION_DIM * spec.num_arms,)),
             "agent_pos": PolicyFeature(type=FeatureType.STATE, shape=(STATE_DIM * spec.num_arms,)),
@@ -87,6 +92,7 @@ class FurnitureEnvConfig(EnvConfig):
             max_episode_steps=self.episode_length,
             num_threads=num_threads,
             seed=seed,
+            control_hz=self.fps,
         )
 
     @property
@@ -103,6 +109,7 @@ class FurnitureEnvConfig(EnvConfig):
             "observation_width": self.observation_width,
             "observation_height": self.observation_height,
             "max_episode_steps": self.episode_length,
+            "control_hz": self.fps,
         }
 
 
@@ -123,9 +130,11 @@ class BimanInsertEnvConfig(FurnitureEnvConfig):
         clearance_mm: hole width minus peg width, in millimetres (default 0.5).
         perturb: each part pushed with probability 1% a control step.
         obs_type: `state` or `pixels_state` (plus the three cameras' images).
-        episode_length: control steps before truncation; None for the task's own (500).
+        episode_length: control steps before truncation; None for the task's 10 s at `fps` (500
+            steps at 50 Hz).
+        fps: control steps per second; None for the paper's 50 Hz (10 Hz: 40 physics steps a control
+            step, chunks that span 5x longer).
     """
 
     num_arms: ClassVar[int] = 2
     task: str | None = "biman_insert"
-    fps: int = 50

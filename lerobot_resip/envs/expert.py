@@ -21,6 +21,7 @@ from lerobot_resip.envs.expert_one_leg import OneLegExpert
 from lerobot_resip.envs.rotation import matrix_from_rot6d, quat_to_matrix, rot6d_from_matrix, wrap_angle, yaw_of
 from lerobot_resip.envs.scenes import HOLE_DEPTH, PEG_HALF_LENGTH
 from lerobot_resip.envs.sim import BatchedAssemblySim
+from lerobot_resip.envs.tasks import get_task
 
 APPROACH, DESCEND, CLOSE, LIFT, CARRY, ALIGN, INSERT, RELEASE = range(8)
 QUARTER = np.pi / 2  # the square peg and hole look the same every quarter turn
@@ -163,17 +164,33 @@ class PegInHoleExpert:
 
 # Scripted expert of each task: a class taking (num_envs, seed, noise), with reset(ids) and act(obs).
 EXPERTS = {"peg_in_hole": PegInHoleExpert, "one_leg": OneLegExpert, "biman_insert": BimanInsertExpert}
+# Experts whose timings are in seconds and that run at any control rate (`control_hz` argument);
+# the others count control steps and run at their task's rate only.
+ANY_RATE_EXPERTS = {"biman_insert"}
 
 
-def make_expert(task: str, num_envs: int, seed: int | None = None, noise: float = 1.0):
-    """The scripted expert of `task` for `num_envs` environments; `noise` scales its randomness."""
+def make_expert(task: str, num_envs: int, seed: int | None = None, noise: float = 1.0, control_hz: int | None = None):
+    """The scripted expert of `task` for `num_envs` environments; `noise` scales its randomness;
+    `control_hz` is the rate it acts at (default: the task's)."""
     if task not in EXPERTS:
         raise ValueError(f"no scripted expert for task {task!r}; available: {', '.join(sorted(EXPERTS))}")
+    task_hz = get_task(task).control_hz
+    if task in ANY_RATE_EXPERTS:
+        return EXPERTS[task](num_envs, seed=seed, noise=noise, control_hz=control_hz or task_hz)
+    if control_hz not in (None, task_hz):
+        raise ValueError(f"the {task} expert acts at {task_hz} Hz only (got --env.fps={control_hz})")
     return EXPERTS[task](num_envs, seed=seed, noise=noise)
 
 
 def expert_success(
-    task: str, randomness: str, clearance_mm: float, episodes: int, num_envs: int, first_seed: int
+    task: str,
+    randomness: str,
+    clearance_mm: float,
+    episodes: int,
+    num_envs: int,
+    first_seed: int,
+    control_hz: int | None = None,
+    episode_length: int | None = None,
 ) -> dict:
     """The scripted expert's success rate over episodes `first_seed`..`first_seed + episodes - 1` (episode
     i resets with seed `first_seed + i`; each batch's expert noise is seeded with its first seed)."""
@@ -182,8 +199,11 @@ def expert_success(
     start = time.perf_counter()
     for chunk in np.array_split(seeds, int(np.ceil(episodes / num_envs))):
         n = len(chunk)
-        sim = BatchedAssemblySim(task, n, randomness=randomness, clearance=clearance_mm / 1000)
-        expert = make_expert(task, n, seed=int(chunk[0]))
+        sim = BatchedAssemblySim(
+            task, n, randomness=randomness, clearance=clearance_mm / 1000, control_hz=control_hz,
+            max_episode_steps=episode_length,
+        )
+        expert = make_expert(task, n, seed=int(chunk[0]), control_hz=sim.control_hz)
         obs = sim.reset(seeds=chunk)
         done = np.zeros(n, dtype=bool)
         success = np.zeros(n, dtype=bool)
@@ -203,6 +223,8 @@ def expert_success(
         "task": task,
         "randomness": randomness,
         "clearance_mm": clearance_mm,
+        "control_hz": int(sim.control_hz),
+        "episode_length": int(sim.max_episode_steps),
         "episodes": episodes,
         "seeds": [int(seeds[0]), int(seeds[-1])],
         "success_rate": float(success.mean()),

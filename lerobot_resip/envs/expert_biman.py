@@ -14,7 +14,7 @@ nothing) is released and picked up again while the other arm takes its part back
 it; a descent onto a part that does not arrive starts over; a stalled insertion backs off and aligns
 again.
 Per-episode random speeds, grasp points, heights and meeting pose, and jitter in free space, keep
-the demos diverse. Speeds are per second, so the expert runs at the task's control rate.
+the demos diverse. Speeds and timings are per second, so the expert runs at any control rate.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ WAIT, MEET, ALIGN, INSERT = range(4)
 
 PEG_ARM, BLOCK_ARM = 0, 1  # arm order of the action and agent_pos: left, right
 PEG, BLOCK = 0, 1  # part order of environment_state
-HZ = get_task("biman_insert").control_hz
 DOWN_ROT = np.diag([1.0, -1.0, -1.0])  # tool pointing at the table, at yaw 0
 NATURAL_YAW = (0.0, np.pi)  # tool yaw of each arm at home: each faces the other
 # The block in the air: mouth (its z) along -x, towards the left arm, its x up.
@@ -97,8 +96,9 @@ def _turn_towards(current: np.ndarray, goal: np.ndarray, max_angle: float) -> np
 class BimanInsertExpert:
     """Batched biman_insert expert. `act(obs)` -> (N, 20) absolute tool-pose actions (left, right)."""
 
-    def __init__(self, num_envs: int, seed: int | None = None, noise: float = 1.0):
+    def __init__(self, num_envs: int, seed: int | None = None, noise: float = 1.0, control_hz: int | None = None):
         self.num_envs = num_envs
+        self.hz = control_hz or get_task("biman_insert").control_hz  # timings below are in seconds
         self.noise = noise
         self.rng = np.random.default_rng(seed)
         n = num_envs
@@ -112,9 +112,9 @@ class BimanInsertExpert:
         self.lift_pose = np.zeros((n, 2, 3))  # tool position where the part was lifted to
         self.hold_pos = np.zeros((n, 2, 3))
         self.hold_rot = np.tile(DOWN_ROT, (n, 2, 1, 1))
-        self.speed = np.zeros(n)
+        self.speed = np.zeros((n, 2))  # per arm
         self.peg_grasp_back = np.zeros(n)
-        self.hover = np.zeros(n)
+        self.hover = np.zeros((n, 2))  # per arm
         self.lift_height = np.zeros(n)
         self.meet = np.zeros((n, 3))
         self.insert_speed = np.zeros(n)
@@ -130,9 +130,12 @@ class BimanInsertExpert:
         self.retries[ids] = 0
         u = lambda: self.noise * self.rng.uniform(-1, 1, k)  # noqa: E731
         # Per-episode style: speed, grasp point on the peg (behind its middle), heights, meeting point.
-        self.speed[ids] = FREE_SPEED * (1 + 0.3 * u())
+        # Each arm draws its own speed and hover height, so the two reach their parts at different
+        # times: with one draw for both, both grippers closed in the same control step of every demo,
+        # and a base cloned from them closed both at once wherever the slower arm was.
+        self.speed[ids] = FREE_SPEED * (1 + 0.3 * np.stack([u(), u()], axis=1))
         self.peg_grasp_back[ids] = 0.025 + 0.006 * u()
-        self.hover[ids] = 0.07 + 0.02 * u()
+        self.hover[ids] = 0.07 + 0.02 * np.stack([u(), u()], axis=1)
         self.lift_height[ids] = 0.18 + 0.02 * u()
         self.meet[ids] = np.stack([0.07 + 0.015 * u(), 0.03 * u(), 0.20 + 0.02 * u()], axis=1)
         self.insert_speed[ids] = INSERT_SPEED * (1 + 0.2 * u())
@@ -147,7 +150,7 @@ class BimanInsertExpert:
         in_hand = np.einsum("naji,naj->nai", tcp_rot, part_pos - tcp)
 
         goal_pos, goal_rot = tcp.copy(), tcp_rot.copy()
-        speed = np.repeat(self.speed[:, None], 2, axis=1)
+        speed = self.speed.copy()
         close = np.zeros((self.num_envs, 2), dtype=bool)
         free = np.zeros((self.num_envs, 2), dtype=bool)
         self.timer += 1
@@ -201,7 +204,7 @@ class BimanInsertExpert:
         grasp = grasp + [0.0, 0.0, GRASP_ABOVE_CENTRE[arm]]
         timer = self.timer[env, arm]
         if phase == ABOVE:
-            goal_pos[env, arm] = grasp + [0.0, 0.0, self.hover[env]]
+            goal_pos[env, arm] = grasp + [0.0, 0.0, self.hover[env, arm]]
             goal_rot[env, arm] = rot
             free[env, arm] = True
             if np.linalg.norm(goal_pos[env, arm] - tcp[env, arm]) < 0.01 and _angle(rot, tcp_rot[env, arm]) < 0.05:
@@ -212,12 +215,12 @@ class BimanInsertExpert:
             speed[env, arm] = DESCENT_SPEED
             if np.linalg.norm(grasp - tcp[env, arm]) < 0.002:
                 self._arm_goto(env, arm, CLOSE)
-            elif timer > DESCENT_TIMEOUT * HZ:
+            elif timer > DESCENT_TIMEOUT * self.hz:
                 self._arm_goto(env, arm, RELEASE)
         elif phase == CLOSE:
             goal_rot[env, arm] = self.grasp_rot[env, arm] = tcp_rot[env, arm]
             close[env, arm] = True
-            if timer >= CLOSE_TIME * HZ:
+            if timer >= CLOSE_TIME * self.hz:
                 self.in_hand[env, arm] = tcp_rot[env, arm].T @ (part_pos[env, arm] - tcp[env, arm])
                 self._arm_goto(env, arm, LIFT)
         elif phase == LIFT:
@@ -233,9 +236,9 @@ class BimanInsertExpert:
             goal_pos[env, arm], goal_rot[env, arm] = self.hold_pos[env, arm], self.hold_rot[env, arm]
             close[env, arm] = True
         elif phase == RELEASE:  # open, rise, start over
-            goal_pos[env, arm] = [*tcp[env, arm, :2], max(tcp[env, arm, 2], grasp[2] + self.hover[env])]
+            goal_pos[env, arm] = [*tcp[env, arm, :2], max(tcp[env, arm, 2], grasp[2] + self.hover[env, arm])]
             free[env, arm] = True
-            if timer >= RELEASE_TIME * HZ:
+            if timer >= RELEASE_TIME * self.hz:
                 self._arm_goto(env, arm, ABOVE)
 
     def _assemble(self, env, tcp, tcp_rot, part_pos, part_rot, goal_pos, goal_rot, speed, free) -> None:
@@ -269,14 +272,14 @@ class BimanInsertExpert:
             depth, centre = HOLE_DEPTH + ALIGN_STANDOFF, np.zeros(2)
             speed[env, PEG_ARM] = ALIGN_SPEED
             aligned = lateral < ALIGN_TOLERANCE and tilt < ALIGN_ANGLE and abs(end_depth - depth) < 0.002
-            if aligned or (timer > ALIGN_TIMEOUT * HZ and lateral < 2 * ALIGN_TOLERANCE):
+            if aligned or (timer > ALIGN_TIMEOUT * self.hz and lateral < 2 * ALIGN_TOLERANCE):
                 self._pair_goto(env, INSERT)
         else:  # INSERT
             depth = -INSERT_PAST
             # Centre the peg until its end is in the mouth; inside, the walls guide it.
             centre = np.zeros(2) if end_depth > HOLE_DEPTH else rel[:2]
             speed[env, PEG_ARM] = self.insert_speed[env]
-            if timer > INSERT_TIMEOUT * HZ:  # stalled: back off and align again
+            if timer > INSERT_TIMEOUT * self.hz:  # stalled: back off and align again
                 self.retries[env] += 1
                 self._pair_goto(env, ALIGN)
         peg_goal = block_pos + block_rot @ np.array([*centre, depth + BIMAN_PEG_HALF_LENGTH])

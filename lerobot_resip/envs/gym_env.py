@@ -12,8 +12,8 @@ OBS_TYPES = ("state", "pixels_state")
 
 
 class FurnitureEnv(gym.Env):
-    """An assembly task with the 10-d absolute end-effector action per arm, at the task's rate
-    (10 Hz; biman_insert: 50 Hz, 20-d actions).
+    """An assembly task with the 10-d absolute end-effector action per arm, at `control_hz` or the
+    task's rate (10 Hz; biman_insert: 50 Hz, 20-d actions).
 
     Observation: dict with `agent_pos` (16 per arm), `environment_state` (7 per part), and with
     obs_type="pixels_state" also `pixels`, uint8 HxWx3 images of the task's cameras
@@ -38,6 +38,7 @@ class FurnitureEnv(gym.Env):
         visualization_width: int = 320,
         visualization_height: int = 240,
         max_episode_steps: int | None = None,
+        control_hz: int | None = None,
     ):
         if obs_type not in OBS_TYPES:
             raise ValueError(f"unknown obs_type {obs_type!r}; choose one of {', '.join(OBS_TYPES)}")
@@ -49,6 +50,7 @@ class FurnitureEnv(gym.Env):
             perturb=perturb,
             max_episode_steps=max_episode_steps,
             num_threads=1,
+            control_hz=control_hz,
         )
         self.task = task
         self.task_description = self.sim.task.description

@@ -119,6 +119,12 @@ class BatchedAssemblySim:
 
         self.model = self.task.build_model(clearance)
         self.substeps = round(1.0 / (self.control_hz * self.model.opt.timestep))
+        physics_hz = 1.0 / self.model.opt.timestep
+        if self.control_hz <= 0 or abs(self.substeps * self.control_hz - physics_hz) > 1e-6 * physics_hz:
+            raise ValueError(
+                f"control rate {self.control_hz} Hz does not divide the {physics_hz:g} Hz physics rate; "
+                "choose e.g. 10, 20, 25 or 50"
+            )
         self.batch = mujoco.batch.Batch(self.model, num_envs, nthread=num_threads, persistent=True)
         self._qpos = self.batch.bind("qpos")
         self._qvel = self.batch.bind("qvel")

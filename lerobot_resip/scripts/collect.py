@@ -225,7 +225,7 @@ def collect(cfg: CollectConfig, root: Path) -> int:
     max_attempts = cfg.max_attempts if cfg.max_attempts is not None else 10 * cfg.num_episodes + n
     try:  # bad settings (clearance out of range, a task without an expert) raise ValueError
         sim = env_cfg.make_batched_sim(n, seed=cfg.seed, num_threads=cfg.num_threads)
-        expert = make_expert(env_cfg.task, n, seed=cfg.seed, noise=cfg.expert_noise)
+        expert = make_expert(env_cfg.task, n, seed=cfg.seed, noise=cfg.expert_noise, control_hz=sim.control_hz)
     except ValueError as err:
         raise CollectError(str(err)) from err
     description = sim.task.description
