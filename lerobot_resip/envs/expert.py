@@ -174,9 +174,9 @@ def make_expert(task: str, num_envs: int, seed: int | None = None, noise: float 
     `control_hz` is the rate it acts at (default: the task's)."""
     if task not in EXPERTS:
         raise ValueError(f"no scripted expert for task {task!r}; available: {', '.join(sorted(EXPERTS))}")
-    task_hz = get_task(task).control_hz
     if task in ANY_RATE_EXPERTS:
-        return EXPERTS[task](num_envs, seed=seed, noise=noise, control_hz=control_hz or task_hz)
+        return EXPERTS[task](num_envs, seed=seed, noise=noise, control_hz=control_hz)
+    task_hz = get_task(task).control_hz
     if control_hz not in (None, task_hz):
         raise ValueError(f"the {task} expert acts at {task_hz} Hz only (got --env.fps={control_hz})")
     return EXPERTS[task](num_envs, seed=seed, noise=noise)

@@ -98,7 +98,7 @@ class BimanInsertExpert:
 
     def __init__(self, num_envs: int, seed: int | None = None, noise: float = 1.0, control_hz: int | None = None):
         self.num_envs = num_envs
-        self.hz = control_hz or get_task("biman_insert").control_hz  # timings below are in seconds
+        self.hz = get_task("biman_insert").control_hz if control_hz is None else control_hz  # timings are in seconds
         self.noise = noise
         self.rng = np.random.default_rng(seed)
         n = num_envs

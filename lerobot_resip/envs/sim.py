@@ -108,7 +108,7 @@ class BatchedAssemblySim:
         self.perturb = perturb
         self.perturb_prob = perturb_prob
         self.max_episode_steps = max_episode_steps or self.task.episode_length
-        self.control_hz = control_hz or self.task.control_hz
+        self.control_hz = self.task.control_hz if control_hz is None else control_hz
         # The same IK limits at any control rate: they bound the error the IK step turns into joint
         # targets, and the joint PD's time constant (kv / kp = 0.1 s) sets how fast the arm follows.
         self.ik = ik or DiffIKConfig()
@@ -118,13 +118,14 @@ class BatchedAssemblySim:
         self._workspace_low, self._workspace_high = (np.array(corner) for corner in self.task.workspace)
 
         self.model = self.task.build_model(clearance)
-        self.substeps = round(1.0 / (self.control_hz * self.model.opt.timestep))
         physics_hz = 1.0 / self.model.opt.timestep
-        if self.control_hz <= 0 or abs(self.substeps * self.control_hz - physics_hz) > 1e-6 * physics_hz:
+        substeps = physics_hz / self.control_hz if self.control_hz > 0 else 0.0
+        if substeps < 1 or abs(substeps - round(substeps)) > 1e-6:
             raise ValueError(
                 f"control rate {self.control_hz} Hz does not divide the {physics_hz:g} Hz physics rate; "
                 "choose e.g. 10, 20, 25 or 50"
             )
+        self.substeps = round(substeps)
         self.batch = mujoco.batch.Batch(self.model, num_envs, nthread=num_threads, persistent=True)
         self._qpos = self.batch.bind("qpos")
         self._qvel = self.batch.bind("qvel")
