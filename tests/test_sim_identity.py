@@ -3,7 +3,8 @@
 `tests/data/sim_identity.npz` holds every observation, reward and termination of fixed, seeded
 action sequences (peg_in_hole at `low`, `med` and `low` with perturbations; one_leg at `low`), as
 recorded by `record` with the simulator before it had an arm count (commit db25649), and re-recorded
-for the gripper and wrist of a5dab6b (fingers closing at most 0.19 m/s, wrist clamped at 12 N m). The
+for the gripper and wrist of a5dab6b (fingers closing at most 0.19 m/s, wrist clamped at 12 N m), and for
+the joint-step limit of the IK (joints 1-4 at most 0.075 rad ahead of their targets). The
 test replays the same sequences and asks for the same numbers, bit for bit. Re-record (only for an
 intended change of the physics) with
     python -c "import sys; sys.path.insert(0, 'tests'); import test_sim_identity as t; t.record()"

@@ -18,6 +18,13 @@ class DiffIKConfig:
     nullspace_gain: float = 0.3  # pull of the redundant DoF towards the home posture, per step
     max_translation: float = 0.05  # m per control step (0.5 m/s at 10 Hz)
     max_rotation: float = 0.3  # rad per control step
+    # rad, per joint: how far ahead of each joint its target may lie (the whole step is scaled, so the
+    # tool keeps its direction, only slower). It bounds the shoulder's and elbow's position servos
+    # (joints 1-4, not torque-clamped) to kp x 0.075 = 260-340 N m: targets 0.1-0.2 rad ahead pressed a
+    # finger pad millimetres into a peg wedged in the hole, which then shot out spinning
+    # (docs/results/blowups). The wrist's servos are clamped at 12 N m instead (panda.xml); its fast
+    # turns (one_leg's screwing) stay unlimited. None: no limit.
+    max_joint_step: tuple[float, ...] | None = (0.075,) * 4 + (np.inf,) * 3
 
 
 def _clip_norm(vec: np.ndarray, limit: float) -> np.ndarray:
@@ -51,4 +58,7 @@ def diff_ik(
     dq = (pinv @ err[..., None])[..., 0]
     null_proj = np.eye(jac.shape[-1]) - pinv @ jac
     dq += (null_proj @ (cfg.nullspace_gain * (q_home - qpos))[..., None])[..., 0]
+    if cfg.max_joint_step is not None:
+        room = np.asarray(cfg.max_joint_step) / np.maximum(np.abs(dq), 1e-12)
+        dq *= np.minimum(1.0, room.min(axis=-1, keepdims=True))
     return qpos + dq
