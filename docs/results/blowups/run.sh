@@ -44,3 +44,18 @@ python benchmarks/blowup_rate.py --policy "$BASE" --episodes "$EPISODES" \
 for task in peg_in_hole one_leg biman_insert; do python benchmarks/expert_success.py --task $task --episodes 200; done \
     > docs/results/blowups/expert_shipped.jsonl
 python benchmarks/expert_success.py --task one_leg --randomness med --episodes 200 >> docs/results/blowups/expert_shipped.jsonl
+
+# S4 (the squeeze of a held peg; needs S3's recorded blow-ups in $OUT/npz_wrist): each one's last control step with
+# the joint-target step limited, on the physics it was recorded with; then the rates on today's controller (joints 1-4
+# at most 0.075 rad ahead of their targets), the experts, and how deep the peg sinks into the walls in insertions
+python $P/joint_step.py events "$OUT"/npz_wrist/*.npz > docs/results/blowups/joint_step_probe.txt
+python $P/joint_step.py trace "$OUT"/npz_wrist/blowup_seed3906703189.npz > docs/results/blowups/joint_step_trace_3906703189.txt
+python benchmarks/blowup_rate.py --policy "$BASE" --episodes "$EPISODES" \
+    --num-envs 64 --episode-length 120 --seed 0 --save-dir "$OUT/npz_arm075" --output "$OUT/s4_base.json"
+python benchmarks/blowup_rate.py --policy "$RESIP" --base "$BASE" --residual sample --episodes "$EPISODES" \
+    --num-envs 64 --episode-length 120 --seed 0 --save-dir "$OUT/npz_arm075" --output "$OUT/s4_resip_sample.json"
+for task in peg_in_hole one_leg biman_insert; do python benchmarks/expert_success.py --task $task --episodes 200; done \
+    > docs/results/blowups/expert_s4.jsonl
+python benchmarks/expert_success.py --task one_leg --randomness med --episodes 200 >> docs/results/blowups/expert_s4.jsonl
+for c in 0.5 0.2; do python benchmarks/penetration_depth.py --clearance-mm $c
+    python benchmarks/penetration_depth.py --clearance-mm $c --unlimited-joint-step; done > docs/results/blowups/penetration_depth.jsonl

@@ -38,11 +38,14 @@ def use_physics(finger_kv: float, wrist_limit: float) -> None:
     use_peg_in_hole(lambda clearance: peg_in_hole_physics(clearance, finger_kv, wrist_limit))
 
 
-def last_good_state(path):
-    """(1-env simulator, MjData at the start of the recorded blow-up's last control step, that step's ctrl)."""
+def last_good_state(path, ik=None):
+    """(1-env simulator, MjData at the start of the recorded blow-up's last control step, that step's ctrl).
+    ik: the controller's settings the episode was recorded with (default: today's)."""
     z = np.load(path)
     actions = z["actions"]
     sim = make_sim(1, int(z["episode_length"]), float(z["clearance_mm"]), str(z["randomness"]), 1)
+    if ik is not None:
+        sim.ik = ik
     sim.reset(seeds=[int(z["seed"])])
     for a in actions[:-1]:
         sim.step(a[None])
