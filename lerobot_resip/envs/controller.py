@@ -23,7 +23,7 @@ class DiffIKConfig:
     # (joints 1-4, not torque-clamped) to kp x 0.075 = 260-340 N m: targets 0.1-0.2 rad ahead pressed a
     # finger pad millimetres into a peg wedged in the hole, which then shot out spinning
     # (docs/results/blowups). The wrist's servos are clamped at 12 N m instead (panda.xml); its fast
-    # turns (one_leg's screwing) stay unlimited. None: no limit.
+    # turns (one_leg's screwing) stay unlimited. None: no limit (biman_insert's, `TaskSpec.ik`).
     max_joint_step: tuple[float, ...] | None = (0.075,) * 4 + (np.inf,) * 3
 
 

@@ -82,7 +82,7 @@ class BatchedAssemblySim:
         max_episode_steps: control steps before truncation (default: the task's).
         num_threads: physics threads (0: all CPUs).
         seed: seeds environment i with seed + i.
-        ik: the IK step's settings (default: `DiffIKConfig()`).
+        ik: the IK step's settings (default: the task's, `TaskSpec.ik`).
         control_hz: control steps per second (default: the task's).
     """
 
@@ -111,7 +111,7 @@ class BatchedAssemblySim:
         self.control_hz = self.task.control_hz if control_hz is None else control_hz
         # The same IK limits at any control rate: they bound the error the IK step turns into joint
         # targets, and the joint PD's time constant (kv / kp = 0.1 s) sets how fast the arm follows.
-        self.ik = ik or DiffIKConfig()
+        self.ik = ik or self.task.ik
         self.num_arms = self.task.num_arms
         self.action_dim = ACTION_DIM * self.num_arms
         self.state_dim = STATE_DIM * self.num_arms

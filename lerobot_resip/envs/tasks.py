@@ -9,6 +9,7 @@ import mujoco
 import numpy as np
 
 from lerobot_resip.envs import scenes
+from lerobot_resip.envs.controller import DiffIKConfig
 from lerobot_resip.envs.rotation import multiply_quat, quat_to_matrix, yaw_quat
 
 RANDOMNESS_LEVELS = ("low", "med")
@@ -79,6 +80,7 @@ class TaskSpec:
     held_above: dict[str, float] = field(default_factory=dict)
     # Camera images the env renders: observation key -> camera name in the scene.
     cameras: dict[str, str] = field(default_factory=lambda: {"front": "front", "wrist": "wrist"})
+    ik: DiffIKConfig = DiffIKConfig()  # the IK step's limits (the simulator's default)
 
     @property
     def num_arms(self) -> int:
@@ -190,6 +192,10 @@ TASKS["biman_insert"] = TaskSpec(
     # Both parts lifted: each frame 5 cm above the table (lying, they are 1 and 2.5 cm high).
     held_above={"peg": 0.05, "block": 0.05},
     cameras={"front": "front", "left_wrist": "left/wrist", "right_wrist": "right/wrist"},
+    # No joint-step limit: it cut the single-arm tasks' squeeze blow-ups, but here it slowed the arms' carry
+    # to the meeting point and left pegs seated so that a 3 mm shove sank them up to 1 mm into the walls (4 of
+    # 12 seeds, none without it; docs/results/blowups, S4).
+    ik=DiffIKConfig(max_joint_step=None),
 )
 
 

@@ -1,0 +1,69 @@
+"""Where the one_leg base fails: the scripted expert plays each held-out episode up to a stage, then the base takes
+over for the rest of the episode. The base's success from each hand-over point splits its failures by stage.
+
+Hand-over points (the expert's phase when the base takes over): `start` (the base plays the whole episode),
+`leg` (the top is in the fixture's corner; the expert is above the lying leg), `lifted` (the leg grasped and
+lifted), `carry` (the leg upright in the hand, before it is carried to the hole), `screw` (the leg rests on the
+thread's first crest, released: only the screwing is left). Usage, from the repository root:
+    PYTHONPATH=. .venv/bin/python docs/results/one_leg/handover.py <checkpoint> <episodes> <point> [--policy flags]
+An episode whose expert never reaches the point (within the episode) is counted apart (`not_reached`).
+"""
+
+import contextlib
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+
+from lerobot_resip.envs import expert_one_leg as phases
+from lerobot_resip.envs.configs import FurnitureEnvConfig
+from lerobot_resip.envs.expert import make_expert
+from lerobot_resip.rl.rollout import PolicyIO, wilson_interval
+from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds, load_policy, make_sim, resolve_policy_config
+
+POINTS = {"start": phases.PUSH_X_ABOVE, "leg": phases.LEG_ABOVE, "lifted": phases.YAW, "carry": phases.CARRY,
+          "screw": phases.SCREW_ABOVE}
+path, n, point = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+overrides = sys.argv[4:]
+start = time.perf_counter()
+sim = make_sim(FurnitureEnvConfig(task="one_leg", randomness="low"), n, 1000)
+seeds = episode_seeds(1000, EVAL_SEEDS, 0, n)
+with contextlib.redirect_stdout(sys.stderr):
+    policy, pre, post = load_policy(resolve_policy_config(path, overrides))
+io = PolicyIO(pre, post)
+policy.eval()
+expert = make_expert("one_leg", n, seed=0)
+generator = torch.Generator(device=policy.config.device).manual_seed(1000)
+
+obs = sim.reset(seeds=seeds)
+policy.reset()
+done = np.zeros(n, dtype=bool)
+handed = np.zeros(n, dtype=bool)
+handed_at = np.full(n, -1)
+success = np.zeros(n, dtype=bool)
+unstable = 0
+for t in range(sim.max_episode_steps):
+    action = expert.act(obs)
+    newly = ~handed & ~done & (expert.phase == POINTS[point])
+    handed |= newly
+    handed_at[newly] = t
+    playing = handed & ~done
+    if playing.any():
+        with torch.no_grad():
+            step = policy.act(io.batch(obs), deterministic=True, generator=generator,
+                              active=torch.as_tensor(playing, device=policy.config.device))
+        action[playing] = io.env_action(step.action)[playing]
+    obs, _, terminated, truncated, info = sim.step(action, active=~done)
+    ended = ~done & (terminated | truncated)
+    success |= ended & info["is_success"] & handed  # the expert's own successes before the hand-over do not count
+    unstable += int((ended & info["physics_unstable"] & handed).sum())
+    done |= ended
+    if done.all():
+        break
+k, m = int(success.sum()), int(handed.sum())
+print(json.dumps({"policy": path, "overrides": overrides, "point": point, "episodes": n, "handed_over": m,
+                  "not_reached": n - m, "successes": k, "success_rate_of_handed": k / max(m, 1),
+                  "ci95": wilson_interval(k, m), "mean_handover_step": float(handed_at[handed].mean()) if m else None,
+                  "unstable_after_handover": unstable, "wall_s": round(time.perf_counter() - start, 1)}))
