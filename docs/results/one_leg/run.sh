@@ -126,3 +126,10 @@ eval_base low ${out}_stage2/checkpoints/last/pretrained_model 4 $OUT/base_low_de
 
 # E6: the deepest stud-bore contact over the expert's episodes of seeds 7 and 8 (the slow test's)
 $PY docs/results/one_leg/stud_depth.py 7,8 > $OUT/stud_depth_turn_ramp.json
+
+# Where the base fails: the expert plays each of 64 held-out episodes up to a stage, then the 16000-step base
+# (16 DDIM steps, deterministic) plays the rest (handover.py)
+for point in screw carry lifted leg start; do
+  HF_HUB_OFFLINE=1 PYTHONPATH=. $PY docs/results/one_leg/handover.py outputs/one_leg_base/low_stage2/checkpoints/last/pretrained_model 64 $point \
+    --base_noise_scale=0 --base_num_inference_steps=16
+done > $OUT/handover.jsonl
