@@ -4,7 +4,7 @@ clearance (the fit is real only where the deepest contact stays below it).
     python benchmarks/penetration_depth.py [--clearance-mm 0.5] [--seeds 24] [--unlimited-joint-step]
 
 Each seed runs two expert episodes (`BatchedAssemblySim(..., seed=s)`, expert seeded with s) until both are
-inserted, stepping the physics one substep at a time (`tests/test_clearance.py`'s probe) and recording the
+inserted, stepping the physics one substep at a time (`tests/test_clearance.py`'s insertion and probe) and recording the
 deepest peg-wall contact. Prints one JSON line. `--unlimited-joint-step` uses the IK without its joint-step
 limit (the controller before it), for a comparison in the same run.
 """
@@ -17,26 +17,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from test_clearance import PenetrationProbe  # noqa: E402
+from test_clearance import expert_insertion  # noqa: E402
 
 from lerobot_resip.envs.controller import DiffIKConfig  # noqa: E402
-from lerobot_resip.envs.expert import make_expert  # noqa: E402
-from lerobot_resip.envs.sim import BatchedAssemblySim  # noqa: E402
-
-
-def deepest_in_insertion(clearance_mm: float, seed: int, ik: DiffIKConfig) -> float:
-    sim = BatchedAssemblySim("peg_in_hole", 2, clearance=clearance_mm / 1000, seed=seed, max_episode_steps=400,
-                             num_threads=1, ik=ik)
-    probe = PenetrationProbe(sim)
-    expert = make_expert("peg_in_hole", 2, seed=seed)
-    obs = sim.reset()
-    inserted = np.zeros(2, dtype=bool)
-    for _ in range(150):
-        obs, _, _, _, info = sim.step(expert.act(obs))
-        inserted |= info["is_success"]
-        if inserted.all():
-            break
-    return probe.deepest
 
 
 def main() -> None:
@@ -46,7 +29,7 @@ def main() -> None:
     parser.add_argument("--unlimited-joint-step", action="store_true")
     args = parser.parse_args()
     ik = DiffIKConfig(max_joint_step=None) if args.unlimited_joint_step else DiffIKConfig()
-    depths = np.array([deepest_in_insertion(args.clearance_mm, s, ik) for s in range(1, args.seeds + 1)]) * 1000
+    depths = np.array([expert_insertion(args.clearance_mm, s, ik)[1].deepest for s in range(1, args.seeds + 1)]) * 1000
     print(json.dumps({"clearance_mm": args.clearance_mm, "joint_step_limit": ik.max_joint_step is not None,
                       "seeds": [1, args.seeds], "deepest_mm": np.round(depths, 3).tolist(),
                       "max_mm": round(float(depths.max()), 3), "median_mm": round(float(np.median(depths)), 3),
