@@ -24,7 +24,8 @@ what the arm and the contacts cost.
 
 Usage: python benchmarks/franky_sim_closed_loop.py --policy <checkpoint> [--episodes 20] [--seed 1000]
            [--output outputs/franky_sim_closed_loop] [--controller impedance] [--sim_eval eval.json]
-           [--part_poses tags|true] [--time_factor 1.0]
+           [--part_poses tags|true] [--time_factor 1.0] [--wait_for_gripper true|false]
+           [--robot_arg=--robot.<field>=<value> ...]
 
 On a machine that needs more than 0.1 s of wall clock per control step (rendering three cameras at 1280 x 960
 and detecting the tags takes about 0.25 s on a 2-core CPU), `--time_factor` below 1 slows the robot's clock, so
@@ -116,6 +117,8 @@ def rollout_command(args, bench, checkpoint: Path, calibration: Path, out: Path)
         f"--robot.controller={args.controller}",
         "--robot.enforce_realtime=false",
         "--robot.sync_to_robot_clock=true",
+        f"--robot.wait_for_gripper={args.wait_for_gripper}",
+        *args.robot_arg,
         "--robot.image_observations=false",
         f"--robot.task={TASK}",
         f"--robot.tag_calibration={calibration}",
@@ -174,6 +177,18 @@ def main() -> None:
     parser.add_argument("--base_noise_scale", type=float, default=0.0)
     parser.add_argument("--sim_eval", type=Path, default=None)
     parser.add_argument("--part_poses", choices=("tags", "true"), default="tags")
+    parser.add_argument(
+        "--wait_for_gripper",
+        choices=("true", "false"),
+        default="true",
+        help="the robot's --robot.wait_for_gripper: hold the arm while the hand closes or opens",
+    )
+    parser.add_argument(
+        "--robot_arg",
+        action="append",
+        default=[],
+        help="one more flag for the robot, as `--robot_arg=--robot.rotational_stiffness=200` (repeatable)",
+    )
     parser.add_argument("--output", type=Path, default=Path("outputs/franky_sim_closed_loop"))
     parser.add_argument(
         "--time_factor",
@@ -226,6 +241,8 @@ def main() -> None:
         "controller": args.controller,
         "part_poses": args.part_poses,
         "time_factor": args.time_factor,
+        "wait_for_gripper": args.wait_for_gripper == "true",
+        "robot_args": args.robot_arg,
         "rollout_exit_code": rc,
         "success_rate_tags": float(tags.mean()) if len(tags) else 0.0,
         "success_ci95_tags": rollout["success_ci95"],

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import franky_fakes
@@ -221,8 +222,8 @@ def test_reflex_stops_fails_episode_and_recovers_once(fake_robot, controller):
 
 def test_hand_commands_never_stall_the_targets(fake_robot, monkeypatch):
     """libfranka runs one hand command at a time (a new one waits for the running one): the robot sends them
-    from a background thread, so targets keep flowing while the hand moves."""
-    robot, arm = fake_robot()
+    from a background thread, so without `wait_for_gripper` targets keep flowing while the hand moves."""
+    robot, arm = fake_robot(wait_for_gripper=False)
     gripper = robot.arm.gripper
     slow_grasp = gripper.grasp
 
@@ -239,6 +240,40 @@ def test_hand_commands_never_stall_the_targets(fake_robot, monkeypatch):
     assert len(arm.targets) == 6
     assert robot.arm._hand.wait_done(5.0)
     assert gripper.commands[-1] == ("move", 0.08)  # it ends where the last request asked
+
+
+def test_a_changed_grip_waits_for_the_hand(fake_robot, monkeypatch):
+    """With `wait_for_gripper` (the default) a grip that changes sign returns only once the hand has finished,
+    after the arm got that action's target; a repeated grip does not wait; a hand that never finishes is waited
+    for `gripper_wait_timeout_s` of the robot's clock, then the policy goes on (the episode is not failed)."""
+    robot, arm = fake_robot(gripper_wait_timeout_s=0.2)
+    gripper = robot.arm.gripper
+    slow_grasp = gripper.grasp
+    stuck = threading.Event()
+
+    def grasp(*args):
+        time.sleep(0.3)
+        stuck.wait()
+        return slow_grasp(*args)
+
+    monkeypatch.setattr(gripper, "grasp", grasp)
+    here = tool(robot.get_observation())
+    robot.send_action(action(here, grip=-1.0))  # open, as after reset(): no change, no wait
+    stuck.set()
+    start = time.perf_counter()
+    robot.send_action(action(here, grip=1.0))
+    assert time.perf_counter() - start >= 0.3 and gripper.commands[-1] == ("grasp", 20.0)
+    assert len(arm.targets) == 2
+    start = time.perf_counter()
+    robot.send_action(action(here, grip=1.0))
+    assert time.perf_counter() - start < 0.2
+    stuck.clear()
+    robot.send_action(action(here, grip=-1.0))  # opening: the fake's move returns at once
+    assert gripper.commands[-1] == ("move", 0.08)
+    robot.send_action(action(here, grip=1.0))  # this grasp never ends within the timeout
+    assert not robot.episode_failed and len(arm.targets) == 5
+    stuck.set()
+    assert robot.arm._hand.wait_done(5.0)
 
 
 def test_lost_control_loop_counts_as_a_stop(fake_robot):
@@ -382,8 +417,6 @@ def test_franky_sim_never_leaves_the_box(sim_robot):
 
 def test_bench_time_factor_slows_the_robot_clock():
     """A time factor of 0.5 spends 2 ms of wall clock on every 1 ms physics step of the bench."""
-    import threading
-
     from lerobot_resip.robots.franka.franky_sim_bench import BenchConfig, _run_paced
 
     class CountingServer:

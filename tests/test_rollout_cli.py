@@ -172,6 +172,7 @@ def test_rollout_command_runs_episodes_on_franky_sim(tiny_checkpoint, tmp_path):
             f"--policy.path={tiny_checkpoint}",
             *_bench_robot_args(bench, tmp_path),
             "--robot.image_observations=false",
+            "--robot.wait_for_gripper=false",  # the untrained policy's grip flips: each wait would lengthen a step
             "--dataset.fps=10",
             "--dataset.repo_id=local/rollout_test",
             f"--dataset.root={tmp_path / 'ds'}",

@@ -108,6 +108,7 @@ class Franka(Robot):
         self._unseen: dict[str, int] = {}  # observations since reset() that held a part's last pose
         self._obs_times: list[float] = []  # robot clock at each observation since reset()
         self._latencies: list[float] = []  # robot clock from an observation to the next target
+        self._grip_closed = False  # the hand's last request (reset() opens it)
 
     # ------------------------------------------------------------------ features
     @cached_property
@@ -194,6 +195,7 @@ class Franka(Robot):
         self._part_poses = {}
         self._last_obs_time = None
         self._obs_times, self._latencies = [], []
+        self._grip_closed = False
         self._unseen = dict.fromkeys(self.parts, 0)
         self._armed = True
 
@@ -332,7 +334,7 @@ class Franka(Robot):
             if self._last_obs_time is not None:
                 self._latencies.append(self.arm.robot_time() - self._last_obs_time)
             if grip is not None:
-                self.arm.grip(grip > 0)
+                self._grip(grip > 0)
         except ControlLostError as err:
             self._handle_stop(str(err))
         except KeyboardInterrupt:
@@ -342,6 +344,18 @@ class Franka(Robot):
         if grip is not None:
             sent[GRIPPER_CMD_KEY] = grip
         return {key: float(v) for key, v in sent.items()}
+
+    def _grip(self, close: bool) -> None:
+        """Ask the hand to close or open; on a change, with `wait_for_gripper`, wait until it has (the arm keeps
+        tracking the target just sent)."""
+        self.arm.grip(close)
+        changed, self._grip_closed = close != self._grip_closed, close
+        if changed and self.config.wait_for_gripper and not self.arm.wait_hand(self.config.gripper_wait_timeout_s):
+            logger.warning(
+                "franka: the hand did not finish %s within %.1f s; the policy goes on",
+                "closing" if close else "opening",
+                self.config.gripper_wait_timeout_s,
+            )
 
     def _parse_action(self, action: dict) -> tuple[np.ndarray, np.ndarray, float | None]:
         missing = [key for key in POSE_KEYS if key not in action]

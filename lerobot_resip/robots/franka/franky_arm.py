@@ -252,6 +252,16 @@ class FrankyArm:
         """Ask the hand to close (grasp with the configured force) or open; never blocks (see `_HandWorker`)."""
         self._hand.request(close)
 
+    def wait_hand(self, timeout_s: float) -> bool:
+        """Wait until the hand has carried out the latest request, at most `timeout_s` of the robot's clock
+        (franky-sim's clock may run slower than the wall clock); False when it has not."""
+        end = self.robot_time() + timeout_s
+        while not self._hand.done():
+            if self.robot_time() > end:
+                return False
+            self._hand.wait_done(0.005)
+        return True
+
     def open_gripper_blocking(self, timeout: float = 30.0) -> None:
         self._hand.request(False)
         if not self._hand.wait_done(timeout):
@@ -302,8 +312,13 @@ class _HandWorker(threading.Thread):
             self._wanted = bool(close)
             self._cond.notify_all()
 
+    def done(self) -> bool:
+        """The hand has carried out the latest request."""
+        with self._cond:
+            return not self._busy and self._sent == self._wanted
+
     def wait_done(self, timeout: float) -> bool:
-        """Wait until the hand has carried out the latest request."""
+        """Wait (wall clock) until the hand has carried out the latest request."""
         with self._cond:
             return self._cond.wait_for(lambda: not self._busy and self._sent == self._wanted, timeout)
 
