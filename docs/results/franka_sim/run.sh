@@ -7,9 +7,15 @@
 #      simulator, run by `lerobot-resip-rollout` (the real-robot command) for 20 episodes on the bench,
 #      compared episode by episode with lerobot-resip-eval's verdict on the same 20 episodes in the
 #      training simulator. -> resip_<name>.json
+#   3. benchmarks/hand_speed_probe.py: the same checkpoint in the training simulator with its fingers as fast as
+#      the training simulator's and as a Franka Hand's, 256 held-out episodes. -> hand_speed_probe.json
+#      (SKIP_HAND_PROBE=1 skips it)
 # RESIP: the resip checkpoint directory; SIM_EVAL: its `lerobot-resip-eval --seed=1000` JSON (>= 20
 # episodes); NAME: a label for the output file; EPISODES (20); TIME_FACTOR: robot seconds per wall-clock
-# second of the bench (1; below 1 when this machine needs more than 0.1 s to render and detect the tags).
+# second of the bench (1; below 1 when this machine needs more than 0.1 s to render and detect the tags);
+# PART_POSES: tags (default) or true (the bench's true poses, no tag camera); WAIT_FOR_GRIPPER: true (default)
+# or false (the robot's --robot.wait_for_gripper); ROBOT_ARG: one more robot flag, e.g.
+# --robot.rotational_stiffness=300.
 # Intermediate files (the recorded LeRobotDataset, the rollout log, the camera calibration) go to $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -26,4 +32,8 @@ if [ "${SKIP_GAP:-0}" != 1 ]; then
         > "$RES/gap_true_poses.json"
 fi
 $PY benchmarks/franky_sim_closed_loop.py --policy "$RESIP" --episodes "${EPISODES:-20}" --seed 1000 \
-    --time_factor "${TIME_FACTOR:-1}" --sim_eval "$SIM_EVAL" --output "$OUT/$NAME" > "$RES/$NAME.json"
+    --time_factor "${TIME_FACTOR:-1}" --part_poses "${PART_POSES:-tags}" \
+    --wait_for_gripper "${WAIT_FOR_GRIPPER:-true}" ${ROBOT_ARG:+--robot_arg="$ROBOT_ARG"} --sim_eval "$SIM_EVAL" --output "$OUT/$NAME" > "$RES/$NAME.json"
+if [ "${SKIP_HAND_PROBE:-0}" != 1 ]; then
+    $PY benchmarks/hand_speed_probe.py --policy_path "$RESIP" --finger_kv 200 428 > "$RES/hand_speed_probe.json"
+fi
