@@ -7,7 +7,7 @@ fingers hold the peg. This runs the same seeded episodes as `lerobot-resip-eval`
 damping kv raised (a slower, exponential close with the same grip force at rest) and prints one JSON object
 with a row per kv: the time the hand takes for that stroke, and the policy's success.
 
-    .venv/bin/python benchmarks/hand_speed_probe.py \\
+    .venv/bin/python -m benchmarks.hand_speed_probe \\
         --policy_path outputs/demo/resip/checkpoints/best/pretrained_model --finger_kv 200 428 800
 """
 
@@ -21,10 +21,11 @@ import sys
 
 import numpy as np
 
+from benchmarks.sim_probe import add_probe_arguments, load_probe, summary
 from lerobot_resip.envs import tasks
 from lerobot_resip.envs.configs import FurnitureEnvConfig
-from lerobot_resip.rl.rollout import PolicyIO, evaluate
-from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds, load_policy, make_sim, resolve_policy_config
+from lerobot_resip.rl.rollout import evaluate
+from lerobot_resip.rl.runtime import make_sim
 
 STROKE_TO_M = 0.020  # the peg's width: the stroke ends where the fingers would touch it
 
@@ -66,38 +67,18 @@ def stroke_time(env: FurnitureEnvConfig) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--policy_path", required=True, help="a diffusion or resip checkpoint")
+    add_probe_arguments(parser)
     parser.add_argument("--finger_kv", type=float, nargs="+", default=[200.0, 428.0])
-    parser.add_argument("--task", default="peg_in_hole")
-    parser.add_argument("--randomness", default="low")
-    parser.add_argument("--episodes", type=int, default=256)
-    parser.add_argument("--num_envs", type=int, default=128)
-    parser.add_argument("--seed", type=int, default=1000)
     args = parser.parse_args()
 
-    with contextlib.redirect_stdout(sys.stderr):  # LeRobot prints while loading; stdout is the JSON
-        policy, pre, post = load_policy(resolve_policy_config(args.policy_path, []))
-    env = FurnitureEnvConfig(task=args.task, randomness=args.randomness)
-    seeds = episode_seeds(args.seed, EVAL_SEEDS, 0, args.episodes)
+    policy, io, env, seeds = load_probe(args)
     rows = []
     for kv in args.finger_kv:
         with finger_damping(args.task, kv):
             stroke = stroke_time(env)
             sim = make_sim(env, min(args.num_envs, args.episodes), args.seed)
-            result = evaluate(policy, PolicyIO(pre, post), sim, seeds, sampling_seed=args.seed)
-        rows.append(
-            {
-                "finger_kv": kv,
-                "stroke_80_to_20mm_s": round(stroke, 4),
-                "success_rate": result["success_rate"],
-                "successes": result["successes"],
-                "episodes": result["episodes"],
-                "success_ci95": [round(x, 4) for x in result["success_ci95"]],
-                "mean_episode_length": round(result["mean_episode_length"], 1),
-                "physics_unstable": result["physics_unstable"],
-                "wall_s": round(result["wall_s"], 1),
-            }
-        )
+            result = evaluate(policy, io, sim, seeds, sampling_seed=args.seed)
+        rows.append({"finger_kv": kv, "stroke_80_to_20mm_s": round(stroke, 4), **summary(result)})
         print(json.dumps(rows[-1]), file=sys.stderr)
     print(json.dumps({"policy_path": args.policy_path, "task": args.task, "randomness": args.randomness,
                       "seed": args.seed, "num_envs": sim.num_envs, "rows": rows}, indent=1))

@@ -6,23 +6,22 @@ episodes as `lerobot-resip-eval` with a latency of L ms: within every 100 ms con
 tracking the previous target for the first L ms of physics and the new one for the rest (L = 100: the
 policy acts on an observation one step old). Prints one JSON object with a row per latency.
 
-    .venv/bin/python benchmarks/latency_probe.py \\
+    .venv/bin/python -m benchmarks.latency_probe \\
         --policy_path outputs/demo/resip/checkpoints/best/pretrained_model --latency_ms 0 50 100
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 
 import numpy as np
 
-from lerobot_resip.envs.configs import FurnitureEnvConfig
+from benchmarks.sim_probe import add_probe_arguments, load_probe, summary
 from lerobot_resip.envs.sim import BatchedAssemblySim
-from lerobot_resip.rl.rollout import PolicyIO, evaluate
-from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds, load_policy, make_sim, resolve_policy_config
+from lerobot_resip.rl.rollout import evaluate
+from lerobot_resip.rl.runtime import make_sim
 
 
 class DelayedActionSim:
@@ -85,38 +84,20 @@ class DelayedActionSim:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--policy_path", required=True, help="a diffusion or resip checkpoint")
+    add_probe_arguments(parser)
     parser.add_argument("--latency_ms", type=float, nargs="+", default=[0.0, 50.0, 100.0])
     parser.add_argument("--resolve_ik", action="store_true",
                         help="solve the IK again when the delayed action takes over (see DelayedActionSim)")
-    parser.add_argument("--task", default="peg_in_hole")
-    parser.add_argument("--randomness", default="low")
-    parser.add_argument("--episodes", type=int, default=256)
-    parser.add_argument("--num_envs", type=int, default=128)
-    parser.add_argument("--seed", type=int, default=1000)
     args = parser.parse_args()
 
-    with contextlib.redirect_stdout(sys.stderr):  # LeRobot prints while loading; stdout is the JSON
-        policy, pre, post = load_policy(resolve_policy_config(args.policy_path, []))
-    env = FurnitureEnvConfig(task=args.task, randomness=args.randomness)
-    seeds = episode_seeds(args.seed, EVAL_SEEDS, 0, args.episodes)
+    policy, io, env, seeds = load_probe(args)
     rows = []
     for latency in args.latency_ms:
         sim = make_sim(env, min(args.num_envs, args.episodes), args.seed)
         delay = round(latency / 1000 / sim.model.opt.timestep)
-        result = evaluate(policy, PolicyIO(pre, post), DelayedActionSim(sim, delay, hold_targets=not args.resolve_ik), seeds, sampling_seed=args.seed)
-        rows.append(
-            {
-                "latency_ms": delay * sim.model.opt.timestep * 1000,
-                "success_rate": result["success_rate"],
-                "successes": result["successes"],
-                "episodes": result["episodes"],
-                "success_ci95": [round(x, 4) for x in result["success_ci95"]],
-                "mean_episode_length": round(result["mean_episode_length"], 1),
-                "physics_unstable": result["physics_unstable"],
-                "wall_s": round(result["wall_s"], 1),
-            }
-        )
+        delayed = DelayedActionSim(sim, delay, hold_targets=not args.resolve_ik)
+        result = evaluate(policy, io, delayed, seeds, sampling_seed=args.seed)
+        rows.append({"latency_ms": delay * sim.model.opt.timestep * 1000, **summary(result)})
         print(json.dumps(rows[-1]), file=sys.stderr)
     print(json.dumps({"policy_path": args.policy_path, "task": args.task, "randomness": args.randomness,
                       "seed": args.seed, "num_envs": sim.num_envs, "resolve_ik": args.resolve_ik, "rows": rows},
