@@ -17,7 +17,13 @@ import lerobot_resip  # noqa: F401  (registers the gym ids)
 from lerobot_resip.envs.configs import FurnitureEnvConfig
 from lerobot_resip.envs.expert import make_expert
 from lerobot_resip.envs.rotation import multiply_quat, quat_to_matrix, rot6d_from_matrix, yaw_quat
-from lerobot_resip.envs.scenes import ONE_LEG_THREAD as THREAD, STUD_RADIUS, TOP_HALF_WIDTH
+from lerobot_resip.envs.scenes import (
+    BORE_CHAMFER,
+    LEG_BODY_LENGTH,
+    ONE_LEG_THREAD as THREAD,
+    STUD_RADIUS,
+    TOP_HALF_WIDTH,
+)
 from lerobot_resip.envs.sim import BatchedAssemblySim
 from lerobot_resip.envs.tasks import get_task
 
@@ -183,6 +189,22 @@ def test_dropped_in_leg_rests_on_the_thread_and_does_not_count():
     assert not sim._threads[0].engaged().any()
     for hole in range(4):
         assert leg_height(sim, hole, hole) == pytest.approx(REST, abs=5e-4)  # on the first crest
+
+
+def test_mouth_chamfer_guides_a_stud_landing_off_the_axis_into_the_bore():
+    """Dropped from 1 mm above the bore's mouth, a stud up to the chamfer's width off the axis slides
+    into the bore and rests on the crest; one further out does not."""
+    stud_length = 2 * THREAD.tip - LEG_BODY_LENGTH  # m, the stud's end is at the mouth this far above the seat
+    offsets = (0.0, 0.5 * BORE_CHAMFER, BORE_CHAMFER, 2 * BORE_CHAMFER)
+    sim = BatchedAssemblySim(TASK, num_envs=len(offsets), seed=2, num_threads=1)
+    sim.reset()
+    for env, offset in enumerate(offsets):
+        place_leg(sim, env, 1, stud_length + 0.001, THREAD.start_angle + 0.4, offset=(offset * np.cos(0.3), offset * np.sin(0.3)))
+    sim.batch.forward()
+    for _ in range(20):
+        sim.step(hold(sim))
+    resting = [leg_height(sim, env, 1) == pytest.approx(REST, abs=5e-4) for env in range(len(offsets))]
+    assert resting == [True, True, True, False]
 
 
 def test_scripted_screw_in_seats_the_leg_and_rewards_once():

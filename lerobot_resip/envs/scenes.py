@@ -100,6 +100,7 @@ LEG_BODY_LENGTH = 0.0625  # m
 STUD_RADIUS = 0.0128  # m, the thread's outer radius
 # Leg frame above the top frame when seated: the body's end face on the plate's upper face.
 SEAT_HEIGHT = TOP_HALF_THICKNESS + LEG_BODY_LENGTH - LEG_HALF_LENGTH
+BORE_CHAMFER = 0.002  # m, 45-degree chamfer at each bore's mouth
 CREST_HALF_WIDTH = 0.009  # m, the thread's first crest, a square inside the bore
 CREST_HALF_THICKNESS = 0.001  # m
 # Thread followers are virtual: nearly massless and weightless (gravity compensated), so they
@@ -194,7 +195,9 @@ def _top_plate_and_bores(top: mujoco.MjsBody, clearance: float) -> None:
 
     Bore walls are boxes whose inner faces lie `STUD_RADIUS + clearance / 2` from the axis (a
     cylinder turns freely in the octagon and touches its faces): the clearance is the bore's
-    diameter minus the stud's. Walls extend outwards to cover their square cut.
+    diameter minus the stud's. Walls extend outwards to cover their square cut. The last
+    `BORE_CHAMFER` of each wall is a 45-degree mouth chamfer (a box per side, as peg_in_hole's hole)
+    that guides a stud landing up to that far off the axis into the bore.
     """
     rgba = [0.85, 0.78, 0.65, 1]
     bottom, top_face = -TOP_HALF_THICKNESS + TOP_SLAB_THICKNESS, TOP_HALF_THICKNESS
@@ -212,16 +215,34 @@ def _top_plate_and_bores(top: mujoco.MjsBody, clearance: float) -> None:
             count += 1
     inner = STUD_RADIUS + clearance / 2
     outer = w * np.sqrt(2)  # reaches the cut's corners
-    half_span = outer * np.tan(np.pi / 8)
+    c = BORE_CHAMFER
+    wall_top, rim_inner = top_face - c, inner + c
+    # (name, inner radius, bottom, top): the bore under the chamfer, the rim beside it.
+    layers = [("bore", inner, bottom, wall_top)] + ([("bore_rim", rim_inner, wall_top, top_face)] if c > 0 else [])
     quat = np.zeros(4)
     for k, (sx, sy, _) in enumerate(ONE_LEG_THREAD.seats):
+        axis_point = np.array([sx, sy, 0.0])
         for side in range(8):
             angle = side * np.pi / 4
-            mujoco.mju_axisAngle2Quat(quat, [0, 0, 1], angle)
             radial = np.array([np.cos(angle), np.sin(angle), 0.0])
-            center = np.array([sx, sy, zc]) + (inner + outer) / 2 * radial
-            geom = _box(top, f"hole{k}_bore_{side}", center, [(outer - inner) / 2, half_span, zh], quat=quat.copy())
-            _part_geom(geom, 4, 0, rgba)
+            mujoco.mju_axisAngle2Quat(quat, [0, 0, 1], angle)
+            for name, start, z0, z1 in layers:
+                center = axis_point + (start + outer) / 2 * radial + [0, 0, (z0 + z1) / 2]
+                half = [(outer - start) / 2, outer * np.tan(np.pi / 8), (z1 - z0) / 2]
+                suffix = "" if name == "bore" else name[4:]
+                geom = _box(top, f"hole{k}_bore{suffix}_{side}", center, half, quat=quat.copy())
+                _part_geom(geom, 4, 0, rgba)
+            if c > 0:
+                # Its inner face runs from (inner, wall_top) to (inner + c, top_face); the box's
+                # centre sits on the rim's corner, so the box stays inside the wall and the rim.
+                tangent = np.cross([0.0, 0.0, 1.0], radial)
+                up = np.array([0.0, 0.0, 1.0])
+                frame = np.column_stack([tangent, (radial + up) / np.sqrt(2), (radial - up) / np.sqrt(2)])
+                chamfer_quat = np.zeros(4)
+                mujoco.mju_mat2Quat(chamfer_quat, frame.ravel())
+                geom = _box(top, f"hole{k}_bore_chamfer_{side}", axis_point + rim_inner * radial + wall_top * up,
+                            [rim_inner * np.tan(np.pi / 8), c / np.sqrt(2), c / np.sqrt(2)], quat=chamfer_quat)
+                _part_geom(geom, 4, 0, rgba)
 
 
 def _thread_followers(spec: mujoco.MjSpec, thread: ScrewThread) -> None:

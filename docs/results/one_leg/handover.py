@@ -3,8 +3,11 @@ over for the rest of the episode. The base's success from each hand-over point s
 
 Hand-over points (the expert's phase when the base takes over): `start` (the base plays the whole episode),
 `leg` (the top is in the fixture's corner; the expert is above the lying leg), `lifted` (the leg grasped and
-lifted), `carry` (the leg upright in the hand, before it is carried to the hole), `screw` (the leg rests on the
-thread's first crest, released: only the screwing is left). Usage, from the repository root:
+lifted), `carry` (the leg upright in the hand, before it is carried to the hole), `insert` (the stud aligned
+within 0.2 mm over the hole, 8 mm above its resting height, about to be lowered), `screw` (the leg rests on the
+thread's first crest, released: only the screwing is left). Also reported, for the episodes the base plays:
+how close to a hole's axis the stud's end came while it was upright and less than 5 mm above the bore's mouth
+(`stud_miss_mm`: percentiles over the episodes that got there; `stud_miss_mm_failed`: over those that failed). Usage, from the repository root:
     PYTHONPATH=. .venv/bin/python docs/results/one_leg/handover.py <checkpoint> <episodes> <point> [--policy flags]
 An episode whose expert never reaches the point (within the episode) is counted apart (`not_reached`).
 """
@@ -20,11 +23,15 @@ import torch
 from lerobot_resip.envs import expert_one_leg as phases
 from lerobot_resip.envs.configs import FurnitureEnvConfig
 from lerobot_resip.envs.expert import make_expert
+from lerobot_resip.envs.rotation import quat_to_matrix
+from lerobot_resip.envs.scenes import LEG_BODY_LENGTH, LEG_HALF_LENGTH, ONE_LEG_THREAD
 from lerobot_resip.rl.rollout import PolicyIO, wilson_interval
 from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds, load_policy, make_sim, resolve_policy_config
 
 POINTS = {"start": phases.PUSH_X_ABOVE, "leg": phases.LEG_ABOVE, "lifted": phases.YAW, "carry": phases.CARRY,
-          "screw": phases.SCREW_ABOVE}
+          "insert": phases.INSERT, "screw": phases.SCREW_ABOVE}
+STUD_LENGTH = 2 * LEG_HALF_LENGTH - LEG_BODY_LENGTH  # m, the stud's end is at the bore's mouth this far above seated
+seats = np.asarray(ONE_LEG_THREAD.seats)
 path, n, point = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 overrides = sys.argv[4:]
 start = time.perf_counter()
@@ -43,7 +50,23 @@ done = np.zeros(n, dtype=bool)
 handed = np.zeros(n, dtype=bool)
 handed_at = np.full(n, -1)
 success = np.zeros(n, dtype=bool)
+miss = np.full(n, np.inf)  # m, the stud's closest approach to a hole's axis at the bore's mouth
 unstable = 0
+
+
+def stud_miss(obs) -> np.ndarray:
+    """(n,) lateral distance (m) of the stud's end from the nearest hole axis, inf unless upright at the mouth."""
+    parts = np.asarray(obs["environment_state"], dtype=np.float64).reshape(n, -1, 7)
+    top_rot, leg_rot = quat_to_matrix(parts[:, 0, 3:]), quat_to_matrix(parts[:, 4, 3:])
+    axis, leg_axis = top_rot[:, :, 2], leg_rot[:, :, 2]
+    holes = parts[:, 0, None, :3] + np.einsum("nij,hj->nhi", top_rot, seats)  # seated leg frames
+    offset = (parts[:, 4, :3] - LEG_HALF_LENGTH * leg_axis)[:, None] - (holes - LEG_HALF_LENGTH * axis[:, None])
+    height = np.einsum("nhi,ni->nh", offset, axis)
+    lateral = np.linalg.norm(offset - height[..., None] * axis[:, None], axis=-1)
+    at_mouth = (height < STUD_LENGTH + 0.005) & (np.einsum("ni,ni->n", axis, leg_axis) > np.cos(np.deg2rad(15)))[:, None]
+    return np.where(at_mouth, lateral, np.inf).min(axis=1)
+
+
 for t in range(sim.max_episode_steps):
     action = expert.act(obs)
     newly = ~handed & ~done & (expert.phase == POINTS[point])
@@ -56,6 +79,7 @@ for t in range(sim.max_episode_steps):
                               active=torch.as_tensor(playing, device=policy.config.device))
         action[playing] = io.env_action(step.action)[playing]
     obs, _, terminated, truncated, info = sim.step(action, active=~done)
+    miss = np.where(handed & ~done, np.minimum(miss, stud_miss(obs)), miss)
     ended = ~done & (terminated | truncated)
     success |= ended & info["is_success"] & handed  # the expert's own successes before the hand-over do not count
     unstable += int((ended & info["physics_unstable"] & handed).sum())
@@ -63,7 +87,18 @@ for t in range(sim.max_episode_steps):
     if done.all():
         break
 k, m = int(success.sum()), int(handed.sum())
+
+
+def percentiles_mm(values):
+    return {f"p{q}": round(float(np.percentile(values, q)) * 1000, 2) for q in (10, 25, 50, 75, 90)} if len(values) else None
+
+
+got_there = handed & np.isfinite(miss)
 print(json.dumps({"policy": path, "overrides": overrides, "point": point, "episodes": n, "handed_over": m,
                   "not_reached": n - m, "successes": k, "success_rate_of_handed": k / max(m, 1),
                   "ci95": wilson_interval(k, m), "mean_handover_step": float(handed_at[handed].mean()) if m else None,
-                  "unstable_after_handover": unstable, "wall_s": round(time.perf_counter() - start, 1)}))
+                  "unstable_after_handover": unstable,
+                  "stud_at_mouth": int(got_there.sum()),
+                  "stud_miss_mm": percentiles_mm(miss[got_there]),
+                  "stud_at_mouth_failed": int((got_there & ~success).sum()),
+                  "stud_miss_mm_failed": percentiles_mm(miss[got_there & ~success]), "wall_s": round(time.perf_counter() - start, 1)}))
