@@ -7,7 +7,9 @@ lifted), `carry` (the leg upright in the hand, before it is carried to the hole)
 within 0.2 mm over the hole, 8 mm above its resting height, about to be lowered), `screw` (the leg rests on the
 thread's first crest, released: only the screwing is left). Also reported, for the episodes the base plays:
 how close to a hole's axis the stud's end came while it was upright and less than 5 mm above the bore's mouth
-(`stud_miss_mm`: percentiles over the episodes that got there; `stud_miss_mm_failed`: over those that failed). Usage, from the repository root:
+(`stud_miss_mm`: percentiles over the episodes that got there; `stud_miss_mm_failed`: over those that failed), in how
+many the stud came down onto a crest (`stud_on_crest`) and in how many the base ever commanded the hand open
+(`opened_hand`). Usage, from the repository root:
     PYTHONPATH=. .venv/bin/python docs/results/one_leg/handover.py <checkpoint> <episodes> <point> [--policy flags]
 An episode whose expert never reaches the point (within the episode) is counted apart (`not_reached`).
 """
@@ -31,6 +33,8 @@ from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds, load_policy, mak
 POINTS = {"start": phases.PUSH_X_ABOVE, "leg": phases.LEG_ABOVE, "lifted": phases.YAW, "carry": phases.CARRY,
           "insert": phases.INSERT, "screw": phases.SCREW_ABOVE}
 STUD_LENGTH = 2 * LEG_HALF_LENGTH - LEG_BODY_LENGTH  # m, the stud's end is at the bore's mouth this far above seated
+REST = ONE_LEG_THREAD.start_angle * ONE_LEG_THREAD.travel_per_radian - ONE_LEG_THREAD.rest_gap  # m, a resting leg above seated
+CRESTED = 0.0003  # m, a stud this close to the axis inside the bore
 seats = np.asarray(ONE_LEG_THREAD.seats)
 path, n, point = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 overrides = sys.argv[4:]
@@ -51,11 +55,14 @@ handed = np.zeros(n, dtype=bool)
 handed_at = np.full(n, -1)
 success = np.zeros(n, dtype=bool)
 miss = np.full(n, np.inf)  # m, the stud's closest approach to a hole's axis at the bore's mouth
+on_crest = np.zeros(n, dtype=bool)  # the stud's end came down onto a crest (or further) on a hole's axis
+opened = np.zeros(n, dtype=bool)  # the base commanded the hand open at least once
 unstable = 0
 
 
-def stud_miss(obs) -> np.ndarray:
-    """(n,) lateral distance (m) of the stud's end from the nearest hole axis, inf unless upright at the mouth."""
+def stud_miss(obs) -> tuple[np.ndarray, np.ndarray]:
+    """(n,) lateral distance (m) of the stud's end from the nearest hole axis, inf unless upright at the mouth;
+    (n,) whether the stud is down on a crest (or further) on a hole's axis."""
     parts = np.asarray(obs["environment_state"], dtype=np.float64).reshape(n, -1, 7)
     top_rot, leg_rot = quat_to_matrix(parts[:, 0, 3:]), quat_to_matrix(parts[:, 4, 3:])
     axis, leg_axis = top_rot[:, :, 2], leg_rot[:, :, 2]
@@ -64,7 +71,7 @@ def stud_miss(obs) -> np.ndarray:
     height = np.einsum("nhi,ni->nh", offset, axis)
     lateral = np.linalg.norm(offset - height[..., None] * axis[:, None], axis=-1)
     at_mouth = (height < STUD_LENGTH + 0.005) & (np.einsum("ni,ni->n", axis, leg_axis) > np.cos(np.deg2rad(15)))[:, None]
-    return np.where(at_mouth, lateral, np.inf).min(axis=1)
+    return np.where(at_mouth, lateral, np.inf).min(axis=1), ((lateral < CRESTED) & (height < REST + 0.001)).any(axis=1)
 
 
 for t in range(sim.max_episode_steps):
@@ -79,7 +86,10 @@ for t in range(sim.max_episode_steps):
                               active=torch.as_tensor(playing, device=policy.config.device))
         action[playing] = io.env_action(step.action)[playing]
     obs, _, terminated, truncated, info = sim.step(action, active=~done)
-    miss = np.where(handed & ~done, np.minimum(miss, stud_miss(obs)), miss)
+    closest, crested = stud_miss(obs)
+    miss = np.where(playing, np.minimum(miss, closest), miss)
+    on_crest |= playing & crested
+    opened |= playing & (action[:, -1] < 0)
     ended = ~done & (terminated | truncated)
     success |= ended & info["is_success"] & handed  # the expert's own successes before the hand-over do not count
     unstable += int((ended & info["physics_unstable"] & handed).sum())
@@ -98,7 +108,8 @@ print(json.dumps({"policy": path, "overrides": overrides, "point": point, "episo
                   "not_reached": n - m, "successes": k, "success_rate_of_handed": k / max(m, 1),
                   "ci95": wilson_interval(k, m), "mean_handover_step": float(handed_at[handed].mean()) if m else None,
                   "unstable_after_handover": unstable,
-                  "stud_at_mouth": int(got_there.sum()),
+                  "stud_at_mouth": int(got_there.sum()), "stud_on_crest": int(on_crest.sum()),
+                  "opened_hand": int(opened.sum()),
                   "stud_miss_mm": percentiles_mm(miss[got_there]),
                   "stud_at_mouth_failed": int((got_there & ~success).sum()),
                   "stud_miss_mm_failed": percentiles_mm(miss[got_there & ~success]), "wall_s": round(time.perf_counter() - start, 1)}))
