@@ -229,8 +229,7 @@ def _top_plate_and_bores(top: mujoco.MjsBody, clearance: float) -> None:
             for name, start, z0, z1 in layers:
                 center = axis_point + (start + outer) / 2 * radial + [0, 0, (z0 + z1) / 2]
                 half = [(outer - start) / 2, outer * np.tan(np.pi / 8), (z1 - z0) / 2]
-                suffix = "" if name == "bore" else name[4:]
-                geom = _box(top, f"hole{k}_bore{suffix}_{side}", center, half, quat=quat.copy())
+                geom = _box(top, f"hole{k}_{name}_{side}", center, half, quat=quat.copy())
                 _part_geom(geom, 4, 0, rgba)
             if c > 0:
                 # Its inner face runs from (inner, wall_top) to (inner + c, top_face); the box's
