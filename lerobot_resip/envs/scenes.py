@@ -218,7 +218,7 @@ def _top_plate_and_bores(top: mujoco.MjsBody, clearance: float) -> None:
     c = BORE_CHAMFER
     wall_top, rim_inner = top_face - c, inner + c
     # (name, inner radius, bottom, top): the bore under the chamfer, the rim beside it.
-    layers = [("bore", inner, bottom, wall_top)] + ([("bore_rim", rim_inner, wall_top, top_face)] if c > 0 else [])
+    layers = [("bore", inner, bottom, wall_top), ("bore_rim", rim_inner, wall_top, top_face)]
     quat = np.zeros(4)
     for k, (sx, sy, _) in enumerate(ONE_LEG_THREAD.seats):
         axis_point = np.array([sx, sy, 0.0])
@@ -231,17 +231,15 @@ def _top_plate_and_bores(top: mujoco.MjsBody, clearance: float) -> None:
                 half = [(outer - start) / 2, outer * np.tan(np.pi / 8), (z1 - z0) / 2]
                 geom = _box(top, f"hole{k}_{name}_{side}", center, half, quat=quat.copy())
                 _part_geom(geom, 4, 0, rgba)
-            if c > 0:
-                # Its inner face runs from (inner, wall_top) to (inner + c, top_face); the box's
-                # centre sits on the rim's corner, so the box stays inside the wall and the rim.
-                tangent = np.cross([0.0, 0.0, 1.0], radial)
-                up = np.array([0.0, 0.0, 1.0])
-                frame = np.column_stack([tangent, (radial + up) / np.sqrt(2), (radial - up) / np.sqrt(2)])
-                chamfer_quat = np.zeros(4)
-                mujoco.mju_mat2Quat(chamfer_quat, frame.ravel())
-                geom = _box(top, f"hole{k}_bore_chamfer_{side}", axis_point + rim_inner * radial + wall_top * up,
-                            [rim_inner * np.tan(np.pi / 8), c / np.sqrt(2), c / np.sqrt(2)], quat=chamfer_quat)
-                _part_geom(geom, 4, 0, rgba)
+            # Its inner face runs from (inner, wall_top) to (inner + c, top_face); the box's
+            # centre sits on the rim's corner, so the box stays inside the wall and the rim.
+            up = np.array([0.0, 0.0, 1.0])
+            frame = np.column_stack([np.cross(up, radial), (radial + up) / np.sqrt(2), (radial - up) / np.sqrt(2)])
+            chamfer_quat = np.zeros(4)
+            mujoco.mju_mat2Quat(chamfer_quat, frame.ravel())
+            geom = _box(top, f"hole{k}_bore_chamfer_{side}", axis_point + rim_inner * radial + wall_top * up,
+                        [rim_inner * np.tan(np.pi / 8), c / np.sqrt(2), c / np.sqrt(2)], quat=chamfer_quat)
+            _part_geom(geom, 4, 0, rgba)
 
 
 def _thread_followers(spec: mujoco.MjSpec, thread: ScrewThread) -> None:

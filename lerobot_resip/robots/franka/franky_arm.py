@@ -312,15 +312,18 @@ class _HandWorker(threading.Thread):
             self._wanted = bool(close)
             self._cond.notify_all()
 
+    def _idle(self) -> bool:  # call with self._cond held
+        return not self._busy and self._sent == self._wanted
+
     def done(self) -> bool:
         """The hand has carried out the latest request."""
         with self._cond:
-            return not self._busy and self._sent == self._wanted
+            return self._idle()
 
     def wait_done(self, timeout: float) -> bool:
         """Wait (wall clock) until the hand has carried out the latest request."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._busy and self._sent == self._wanted, timeout)
+            return self._cond.wait_for(self._idle, timeout)
 
     def close(self) -> None:
         with self._cond:
