@@ -46,20 +46,26 @@ def _hole_walls(hole: mujoco.MjsBody, clearance: float) -> None:
             quat=quat,
             mass=0.05,
         )
-        # Chamfer box: its inner face runs from (inner, wall_height) to (inner + c, depth),
-        # and the rest of it lies outside the hole, over the wall.
-        slope = (radial + up) / np.sqrt(2)
-        normal = (radial - up) / np.sqrt(2)
-        mujoco.mju_mat2Quat(quat, np.column_stack([tangent, slope, normal]).ravel())
-        half_side = HOLE_CHAMFER / np.sqrt(2)
-        hole.add_geom(
-            name=f"hole_chamfer_{side}",
-            type=mujoco.mjtGeom.mjGEOM_BOX,
-            size=[half_span, half_side, half_side],
-            pos=(inner + HOLE_CHAMFER) * radial + wall_height * up,
-            quat=quat,
-            mass=0.005,
-        )
+        _chamfer_box(hole, f"hole_chamfer_{side}", np.zeros(3), radial, inner, HOLE_DEPTH, HOLE_CHAMFER, half_span,
+                     mass=0.005)
+
+
+def _chamfer_box(body: mujoco.MjsBody, name: str, axis_point, radial, inner: float, mouth: float,
+                 chamfer: float, half_length: float, **kwargs) -> mujoco.MjsGeom:
+    """One side of a hole's 45-degree mouth chamfer, as a box (peg_in_hole, one_leg, biman_insert).
+
+    The box's inner face runs from `inner` off the hole's axis at height `mouth - chamfer` to
+    `inner + chamfer` at the mouth, on the side `radial` points to (a horizontal unit vector);
+    the rest of the box lies inside the wall and the rim. `half_length` is
+    its half extent along the side. Positions are in the body's frame, `axis_point` on the axis.
+    """
+    up = np.array([0.0, 0.0, 1.0])
+    frame = np.column_stack([np.cross(up, radial), (radial + up) / np.sqrt(2), (radial - up) / np.sqrt(2)])
+    quat = np.zeros(4)
+    mujoco.mju_mat2Quat(quat, frame.ravel())
+    half_side = chamfer / np.sqrt(2)
+    center = axis_point + (inner + chamfer) * radial + (mouth - chamfer) * up
+    return _box(body, name, center, [half_length, half_side, half_side], quat=quat, **kwargs)
 
 
 def build_peg_in_hole(clearance: float) -> mujoco.MjModel:
@@ -231,14 +237,8 @@ def _top_plate_and_bores(top: mujoco.MjsBody, clearance: float) -> None:
                 half = [(outer - start) / 2, outer * np.tan(np.pi / 8), (z1 - z0) / 2]
                 geom = _box(top, f"hole{k}_{name}_{side}", center, half, quat=quat.copy())
                 _part_geom(geom, 4, 0, rgba)
-            # Its inner face runs from (inner, wall_top) to (inner + c, top_face); the box's
-            # centre sits on the rim's corner, so the box stays inside the wall and the rim.
-            up = np.array([0.0, 0.0, 1.0])
-            frame = np.column_stack([np.cross(up, radial), (radial + up) / np.sqrt(2), (radial - up) / np.sqrt(2)])
-            chamfer_quat = np.zeros(4)
-            mujoco.mju_mat2Quat(chamfer_quat, frame.ravel())
-            geom = _box(top, f"hole{k}_bore_chamfer_{side}", axis_point + rim_inner * radial + wall_top * up,
-                        [rim_inner * np.tan(np.pi / 8), c / np.sqrt(2), c / np.sqrt(2)], quat=chamfer_quat)
+            geom = _chamfer_box(top, f"hole{k}_bore_chamfer_{side}", axis_point, radial, inner, top_face, c,
+                                rim_inner * np.tan(np.pi / 8))
             _part_geom(geom, 4, 0, rgba)
 
 
@@ -322,25 +322,19 @@ def _block_bore(block: mujoco.MjsBody, clearance: float) -> None:
         for side, sign in enumerate((1, -1)):
             pieces.append((f"{name}_{side}", [sign * (start + outer) / 2, 0, zc], [thickness, outer, zh], [1, 0, 0, 0]))
             pieces.append((f"{name}_{side + 2}", [0, sign * (start + outer) / 2, zc], [start, thickness, zh], [1, 0, 0, 0]))
-    up = np.array([0.0, 0.0, 1.0])
-    quat = np.zeros(4)
-    half_side = HOLE_CHAMFER / np.sqrt(2)
+    geoms = [_box(block, name, pos, size, quat=q) for name, pos, size, q in pieces]
     for side in range(4):
         angle = side * np.pi / 2
         radial = np.array([np.cos(angle), np.sin(angle), 0.0])
-        tangent = np.cross(up, radial)
-        # Inner face from (inner, wall_height) to (inner + c, HOLE_DEPTH), as peg_in_hole's chamfer.
-        mujoco.mju_mat2Quat(quat, np.column_stack([tangent, (radial + up) / np.sqrt(2), (radial - up) / np.sqrt(2)]).ravel())
-        pieces.append((f"hole_chamfer_{side}", (inner + HOLE_CHAMFER) * radial + wall_height * up,
-                       [rim_inner, half_side, half_side], quat.copy()))
-    for name, pos, size, q in pieces:
-        geom = _box(block, name, pos, size, quat=q)
+        geoms.append(_chamfer_box(block, f"hole_chamfer_{side}", np.zeros(3), radial, inner, HOLE_DEPTH, HOLE_CHAMFER,
+                                  rim_inner))
+    for geom in geoms:
         geom.solref = [CONTACT_TIMECONST, 1]
         geom.solimp = list(STIFF_SOLIMP)
         geom.friction = [0.5, 0.005, 0.0001]
         geom.condim = 4
         # Walls (bit 4) meet the peg and the fingers; the outer ones also rest on the table.
-        geom.contype, geom.conaffinity = 4, 0 if name.startswith("hole_chamfer") else 1
+        geom.contype, geom.conaffinity = 4, 0 if geom.name.startswith("hole_chamfer") else 1
         geom.rgba = [0.3, 0.4, 0.75, 1]
 
 
