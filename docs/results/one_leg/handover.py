@@ -33,7 +33,6 @@ from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds, load_policy, mak
 POINTS = {"start": phases.PUSH_X_ABOVE, "leg": phases.LEG_ABOVE, "lifted": phases.YAW, "carry": phases.CARRY,
           "insert": phases.INSERT, "screw": phases.SCREW_ABOVE}
 STUD_LENGTH = 2 * LEG_HALF_LENGTH - LEG_BODY_LENGTH  # m, the stud's end is at the bore's mouth this far above seated
-REST = ONE_LEG_THREAD.start_angle * ONE_LEG_THREAD.travel_per_radian - ONE_LEG_THREAD.rest_gap  # m, a resting leg above seated
 CRESTED = 0.0003  # m, a stud this close to the axis inside the bore
 seats = np.asarray(ONE_LEG_THREAD.seats)
 path, n, point = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -71,7 +70,7 @@ def stud_miss(obs) -> tuple[np.ndarray, np.ndarray]:
     height = np.einsum("nhi,ni->nh", offset, axis)
     lateral = np.linalg.norm(offset - height[..., None] * axis[:, None], axis=-1)
     at_mouth = (height < STUD_LENGTH + 0.005) & (np.einsum("ni,ni->n", axis, leg_axis) > np.cos(np.deg2rad(15)))[:, None]
-    return np.where(at_mouth, lateral, np.inf).min(axis=1), ((lateral < CRESTED) & (height < REST + 0.001)).any(axis=1)
+    return np.where(at_mouth, lateral, np.inf).min(axis=1), ((lateral < CRESTED) & (height < phases.REST_HEIGHT + 0.001)).any(axis=1)
 
 
 for t in range(sim.max_episode_steps):
