@@ -9,8 +9,10 @@
 # chunk (N_ACTION_STEPS; O12 succeeds in 10.5% of 256 held-out episodes so, 3.5% at 8: O18), and the
 # residual corrects every step. Re-running it continues the run from its last checkpoint (--resume=true),
 # so it can be stopped and restarted; NUM_ITERATIONS raises the total.
-# N_ACTION_STEPS=8 OUT_DIR=outputs/one_leg_resip/low reproduces O16; with INIT_LOG_STD=-1 ACTOR_LR=0.001
-# O13 (INIT_LOG_STD=-2: O14; INIT_LOG_STD=-6 NUM_ITERATIONS=2: O15).
+# The earlier runs, each in an output folder of its own (an existing folder is resumed with its saved
+# settings, whatever the variables say): N_ACTION_STEPS=8 OUT_DIR=outputs/one_leg_resip/low is O16; add
+# INIT_LOG_STD=-1 ACTOR_LR=0.001 for O13, INIT_LOG_STD=-2 ACTOR_LR=0.001 for O14, INIT_LOG_STD=-6
+# ACTOR_LR=0.001 NUM_ITERATIONS=2 for O15, with a new OUT_DIR each.
 # Run from the repository root. Output: outputs/one_leg_resip/low_na24 (git-ignored).
 set -euo pipefail
 export HF_HUB_OFFLINE=1 MUJOCO_GL=egl
