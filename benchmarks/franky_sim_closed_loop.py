@@ -189,6 +189,13 @@ def main() -> None:
         default=[],
         help="one more flag for the robot, as `--robot_arg=--robot.rotational_stiffness=200` (repeatable)",
     )
+    parser.add_argument(
+        "--grasp_force_control",
+        choices=("true", "false"),
+        default="true",
+        help="the bench's hand squeezes with the commanded grasp force, as a Franka Hand does (false: franky-sim's "
+        "hand, 10 N per finger on the peg whatever the force)",
+    )
     parser.add_argument("--output", type=Path, default=Path("outputs/franky_sim_closed_loop"))
     parser.add_argument(
         "--time_factor",
@@ -211,7 +218,9 @@ def main() -> None:
     start = time.perf_counter()
     checkpoint = as_resip_checkpoint(args.policy.resolve(), out / "policy", args.base_noise_scale)
 
-    with FrankySimBench(BenchConfig(task=TASK, time_factor=args.time_factor)) as bench:
+    with FrankySimBench(BenchConfig(
+            task=TASK, time_factor=args.time_factor, grasp_force_control=args.grasp_force_control == "true"
+        )) as bench:
         client = bench.client()
         _, qpos = client.state()
         calibration = out / "bench_cameras.json"
@@ -243,6 +252,7 @@ def main() -> None:
         "time_factor": args.time_factor,
         "wait_for_gripper": args.wait_for_gripper == "true",
         "robot_args": args.robot_arg,
+        "grasp_force_control": args.grasp_force_control == "true",
         "rollout_exit_code": rc,
         "success_rate_tags": float(tags.mean()) if len(tags) else 0.0,
         "success_ci95_tags": rollout["success_ci95"],

@@ -74,6 +74,7 @@ def test_franka_type_is_registered_and_built_by_lerobot(tmp_path):
         ({"task": "peg_in_hole"}, "tag_calibration"),
         ({"task": "nope", "tag_calibration": __file__}, "unknown task"),
         ({"collision_force_thresholds": (30.0,) * 5}, "needs 6 numbers"),
+        ({"translational_error_clip": (0.01, 0.0, 0.01)}, "translational_error_clip must be positive"),
     ],
 )
 def test_bad_config_fails_with_one_line(tmp_path, overrides, message):
@@ -185,6 +186,19 @@ def test_targets_reach_the_arm_clamped(fake_robot, controller):
     assert robot.clamp_counts["step"] == 1
     robot.arm._hand.wait_done(5.0)  # the hand runs its commands in the background
     assert robot.arm.gripper.commands[-1] == ("grasp", 20.0)
+
+
+def test_translational_error_clip_reaches_the_impedance_tracker(fake_robot):
+    """The clip bounds the tracker's spring force; unset, franky's tracker gets no clip at all."""
+    for clip in (None, (1.0, 1.0, 0.0075)):
+        robot, _ = fake_robot(translational_error_clip=clip)
+        robot.send_action(action(tool(robot.get_observation())))
+        kwargs = robot.arm._tracker.kwargs
+        if clip is None:
+            assert "translational_error_clip" not in kwargs
+        else:
+            assert kwargs["translational_error_clip"].tolist() == list(clip)
+        robot.disconnect()
 
 
 def test_position_controller_does_not_replan_a_held_target(fake_robot):
@@ -435,3 +449,29 @@ def test_bench_time_factor_slows_the_robot_clock():
         _run_paced(server, stop, realtime=True, time_factor=factor)
         rates[factor] = server.steps / 0.4
     assert 0.4 < rates[0.5] / rates[1.0] < 0.6, rates
+
+
+def test_bench_hand_squeezes_with_the_commanded_grasp_force():
+    """franky-sim's finger servo, fingers closed on the 20 mm peg (10 mm from a width-0 goal each): as shipped it
+    squeezes 10 N per finger whatever force is asked; the bench's hand squeezes the commanded force, split."""
+    from types import SimpleNamespace
+
+    pytest.importorskip("franky_sim")
+    from franky_sim.mujoco_simulator import FrankaMujocoRobot
+
+    from lerobot_resip.robots.franka.franky_sim_bench import _regulate_grasp_force
+
+    def squeeze(regulated: bool, force: float) -> np.ndarray:
+        hand = FrankaMujocoRobot()
+        if regulated:
+            _regulate_grasp_force(hand)
+        hand._data = SimpleNamespace(qpos=np.full(2, 0.010), qvel=np.zeros(2), qfrc_applied=np.zeros(2))
+        hand._finger_qpos_addrs, hand._finger_dof_addrs = [0, 1], [0, 1]
+        hand.set_hand_goal(0.0, 0.05, force)
+        hand._pre_step()
+        return -hand._data.qfrc_applied
+
+    assert squeeze(False, 20.0) == pytest.approx([10.0, 10.0])
+    assert squeeze(False, 70.0) == pytest.approx([10.0, 10.0])
+    assert squeeze(True, 20.0) == pytest.approx([10.0, 10.0])
+    assert squeeze(True, 70.0) == pytest.approx([35.0, 35.0])

@@ -32,6 +32,9 @@ class FurnitureEnvConfig(EnvConfig):
             `fps` (peg_in_hole 200 steps, one_leg 700, at 10 Hz).
         fps: control steps per second; None for the task's own (10 Hz). It must divide the 400 Hz
             physics rate (10, 20, 25, 50, ...).
+        arm_stiffness: factor on the arm's joint servo gains (1: the stiff arm every result here was
+            trained with; 0.3: about the tool stiffness of a 2000 N/m Cartesian impedance controller, as
+            the `franka` robot's; see `BatchedAssemblySim`).
     """
 
     num_arms: ClassVar[int] = 1  # the tasks this env type runs have this many arms
@@ -43,6 +46,7 @@ class FurnitureEnvConfig(EnvConfig):
     perturb: bool = False
     obs_type: str = "state"
     episode_length: int | None = None
+    arm_stiffness: float = 1.0
     observation_width: int = 128
     observation_height: int = 128
     features: dict[str, PolicyFeature] = field(default_factory=dict)
@@ -60,6 +64,8 @@ class FurnitureEnvConfig(EnvConfig):
             other = "biman_insert" if spec.num_arms == 2 else "furniture"
             raise ValueError(f"task {self.task!r} has {spec.num_arms} arms: use --env.type={other}")
         check_randomness(self.randomness)
+        if not 0 < self.arm_stiffness < float("inf"):
+            raise ValueError(f"--env.arm_stiffness must be a positive factor, got {self.arm_stiffness}")
         if self.obs_type not in OBS_TYPES:
             raise ValueError(f"unknown obs_type {self.obs_type!r}; choose one of {', '.join(OBS_TYPES)}")
         if self.fps is None:
@@ -93,6 +99,7 @@ class FurnitureEnvConfig(EnvConfig):
             num_threads=num_threads,
             seed=seed,
             control_hz=self.fps,
+            arm_stiffness=self.arm_stiffness,
         )
 
     @property
@@ -110,6 +117,7 @@ class FurnitureEnvConfig(EnvConfig):
             "observation_height": self.observation_height,
             "max_episode_steps": self.episode_length,
             "control_hz": self.fps,
+            "arm_stiffness": self.arm_stiffness,
         }
 
 

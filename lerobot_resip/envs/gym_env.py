@@ -39,6 +39,7 @@ class FurnitureEnv(gym.Env):
         visualization_height: int = 240,
         max_episode_steps: int | None = None,
         control_hz: int | None = None,
+        arm_stiffness: float = 1.0,
     ):
         if obs_type not in OBS_TYPES:
             raise ValueError(f"unknown obs_type {obs_type!r}; choose one of {', '.join(OBS_TYPES)}")
@@ -51,6 +52,7 @@ class FurnitureEnv(gym.Env):
             max_episode_steps=max_episode_steps,
             num_threads=1,
             control_hz=control_hz,
+            arm_stiffness=arm_stiffness,
         )
         self.task = task
         self.task_description = self.sim.task.description

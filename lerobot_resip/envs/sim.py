@@ -84,6 +84,10 @@ class BatchedAssemblySim:
         seed: seeds environment i with seed + i.
         ik: the IK step's settings (default: the task's, `TaskSpec.ik`).
         control_hz: control steps per second (default: the task's).
+        arm_stiffness: factor on every arm joint servo's kp and kv (`panda.xml`; their 0.1 s time
+            constant stays). 1: the stiff arm the tasks and results here use (about 33k / 8.4k / 8.7k N/m
+            at the tool along x / y / z, home posture); 0.3: about 10k / 2.5k / 2.6k N/m, the order of a
+            2000 N/m Cartesian impedance controller's on a real FR3 (docs/results/franka_sim).
     """
 
     def __init__(
@@ -99,6 +103,7 @@ class BatchedAssemblySim:
         seed: int | None = None,
         ik: DiffIKConfig | None = None,
         control_hz: int | None = None,
+        arm_stiffness: float = 1.0,
     ):
         self.task = get_task(task)
         self.randomness = check_randomness(randomness)
@@ -118,6 +123,14 @@ class BatchedAssemblySim:
         self._workspace_low, self._workspace_high = (np.array(corner) for corner in self.task.workspace)
 
         self.model = self.task.build_model(clearance)
+        if not 0 < arm_stiffness < float("inf"):
+            raise ValueError(f"arm_stiffness must be a positive factor, got {arm_stiffness}")
+        self.arm_stiffness = arm_stiffness
+        for i in range(self.model.nu):
+            if self.model.actuator(i).name.split("/")[-1].startswith("joint"):
+                # A position servo's force: kp ctrl - kp q - kv qdot (gainprm[0], biasprm[1], biasprm[2]).
+                self.model.actuator_gainprm[i, 0] *= arm_stiffness
+                self.model.actuator_biasprm[i, 1:3] *= arm_stiffness
         physics_hz = 1.0 / self.model.opt.timestep
         substeps = physics_hz / self.control_hz if self.control_hz > 0 else 0.0
         if substeps < 1 or abs(substeps - round(substeps)) > 1e-6:

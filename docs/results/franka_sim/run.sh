@@ -14,8 +14,9 @@
 # episodes); NAME: a label for the output file; EPISODES (20); TIME_FACTOR: robot seconds per wall-clock
 # second of the bench (1; below 1 when this machine needs more than 0.1 s to render and detect the tags);
 # PART_POSES: tags (default) or true (the bench's true poses, no tag camera); WAIT_FOR_GRIPPER: true (default)
-# or false (the robot's --robot.wait_for_gripper); ROBOT_ARG: one more robot flag, e.g.
-# --robot.rotational_stiffness=300.
+# or false (the robot's --robot.wait_for_gripper); ROBOT_ARG: more robot flags, separated by spaces, e.g.
+# "--robot.rotational_stiffness=300 --robot.gripper_force=70"; GRASP_FORCE_CONTROL: true (default: the bench's hand squeezes with the
+# commanded grasp force, as a Franka Hand does) or false (franky-sim's hand: 10 N per finger on the peg).
 # Intermediate files (the recorded LeRobotDataset, the rollout log, the camera calibration) go to $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -27,13 +28,15 @@ RESIP=${RESIP:-outputs/demo/resip/checkpoints/best/pretrained_model}
 SIM_EVAL=${SIM_EVAL:-outputs/demo/eval/resip.json}
 NAME=${NAME:-resip}
 mkdir -p "$OUT"
+ROBOT_FLAGS=()
+for flag in ${ROBOT_ARG:-}; do ROBOT_FLAGS+=(--robot_arg="$flag"); done
 if [ "${SKIP_GAP:-0}" != 1 ]; then
     $PY benchmarks/franky_sim_gap.py --episodes 10 --seed 1000 --part_poses true --output "$OUT/gap" \
         > "$RES/gap_true_poses.json"
 fi
 $PY benchmarks/franky_sim_closed_loop.py --policy "$RESIP" --episodes "${EPISODES:-20}" --seed 1000 \
     --time_factor "${TIME_FACTOR:-1}" --part_poses "${PART_POSES:-tags}" \
-    --wait_for_gripper "${WAIT_FOR_GRIPPER:-true}" ${ROBOT_ARG:+--robot_arg="$ROBOT_ARG"} --sim_eval "$SIM_EVAL" --output "$OUT/$NAME" > "$RES/$NAME.json"
+    --wait_for_gripper "${WAIT_FOR_GRIPPER:-true}" --grasp_force_control "${GRASP_FORCE_CONTROL:-true}" ${ROBOT_FLAGS[@]+"${ROBOT_FLAGS[@]}"} --sim_eval "$SIM_EVAL" --output "$OUT/$NAME" > "$RES/$NAME.json"
 if [ "${SKIP_HAND_PROBE:-0}" != 1 ]; then
     $PY benchmarks/hand_speed_probe.py --policy_path "$RESIP" --finger_kv 200 428 > "$RES/hand_speed_probe.json"
 fi

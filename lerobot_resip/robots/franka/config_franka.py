@@ -52,6 +52,11 @@ class FrankaConfig(RobotConfig):
             franky's default damping, 2 sqrt(K), is critical for 1 kg and leaves the FR3's hand under-damped:
             in franky-sim a 3 cm step at K = 2000 overshoots by 2.9 mm, by 0.6 mm with 3 kg. The rotational
             damping is franky's, 2 sqrt(rotational_stiffness).
+        translational_error_clip: the largest position error (m, per axis x, y, z of the robot base frame) the
+            impedance tracker's spring acts on, or None (default) for no clip. It bounds the force the arm
+            pushes with when contact stops it short of its target, K times the clip (franky's
+            `translational_error_clip`, the clipping SERL uses for insertion), and with it the free-motion
+            speed along that axis, about K clip / D. docs/results/franka_sim measures a vertical clip.
         impedance_max_delta_tau: torque rate limit of the tracker per 1 ms cycle (Nm), against buzzing.
         posture_stiffness: null-space pull towards `home_joints` (Nm/rad) of the impedance tracker.
         relative_dynamics_factor: scale of the FR3's velocity, acceleration and jerk limits for planned
@@ -95,6 +100,7 @@ class FrankaConfig(RobotConfig):
     translational_stiffness: float = 2000.0
     rotational_stiffness: float = 100.0
     damping_mass: float = 3.0
+    translational_error_clip: tuple[float, float, float] | None = None
     impedance_max_delta_tau: float = 1.0
     posture_stiffness: float = 10.0
     relative_dynamics_factor: float = 0.2
@@ -155,6 +161,13 @@ class FrankaConfig(RobotConfig):
             value = getattr(self, name)
             if not 0 < value < float("inf"):
                 raise ValueError(f"--robot.{name} must be a positive number, got {value}")
+        if self.translational_error_clip is not None:
+            self.translational_error_clip = _floats("translational_error_clip", self.translational_error_clip, 3)
+            if min(self.translational_error_clip) <= 0:
+                raise ValueError(
+                    f"--robot.translational_error_clip must be positive on every axis (m), got "
+                    f"{self.translational_error_clip}"
+                )
         if self.posture_stiffness < 0:
             raise ValueError(f"--robot.posture_stiffness must be >= 0, got {self.posture_stiffness}")
         if not 0 < self.relative_dynamics_factor <= 1:

@@ -188,6 +188,9 @@ class FrankyArm:
                 posture = fk.PostureTask(np.asarray(home_joints, dtype=np.float64), float(cfg.posture_stiffness))
             damping_t = 2 * np.sqrt(cfg.translational_stiffness * cfg.damping_mass)
             damping_r = 2 * np.sqrt(cfg.rotational_stiffness)
+            clip = {}
+            if cfg.translational_error_clip is not None:
+                clip["translational_error_clip"] = np.asarray(cfg.translational_error_clip, dtype=np.float64)
             try:
                 self._tracker = fk.CartesianImpedanceTracker(
                     self.robot,
@@ -196,6 +199,7 @@ class FrankyArm:
                     damping=np.array([damping_t] * 3 + [damping_r] * 3),
                     posture_task=posture,
                     max_delta_tau=cfg.impedance_max_delta_tau,
+                    **clip,
                 )
             except self.errors as err:
                 raise ControlLostError(f"the impedance tracker did not start: {_one_line(err)}") from err

@@ -51,6 +51,9 @@ class BenchConfig:
             the cameras and detect the tags still observes and acts at 10 Hz of the robot's clock, with the
             latency a faster machine would have.
         seed: seed of the first part placement.
+        grasp_force_control: squeeze a grasped part with the commanded grasp force, as a Franka Hand does (see
+            `_regulate_grasp_force`); False leaves franky-sim's hand as it is, at most 10 N per finger on the
+            20 mm peg whatever force is commanded.
     """
 
     task: str | None = None
@@ -60,6 +63,7 @@ class BenchConfig:
     realtime: bool = True
     time_factor: float = 1.0
     seed: int = 0
+    grasp_force_control: bool = True
 
     def __post_init__(self):
         if not 0 < self.time_factor <= 1:
@@ -211,6 +215,8 @@ def _serve(config: BenchConfig, control) -> None:
         sim = MujocoSimulator()
         sim.init()
         robot = sim.add_robot(initial_q=tuple(config.initial_q))
+        if config.grasp_force_control:
+            _regulate_grasp_force(robot)
         scene = None
         if config.task is not None:
             from lerobot_resip.robots.franka.sim_scene import add_task_to_franky_scene
@@ -256,6 +262,21 @@ def _serve(config: BenchConfig, control) -> None:
         if scene is not None:
             scene.cleanup()
         shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _regulate_grasp_force(robot, gain: float = 10.0) -> None:
+    """Make franky-sim's hand squeeze with the commanded grasp force, split between its two fingers.
+
+    A Franka Hand's grasp closes until contact, then regulates the commanded force (libfranka's `grasp`
+    force; 70 N continuous at most). franky-sim drives each finger with a PD servo to half the commanded
+    width (1000 N/m), clipped at the commanded force per finger: a grasp at width 0 on the 20 mm peg squeezes
+    1000 N/m x 10 mm = 10 N per finger, whatever force is asked. With the servo `gain` times stiffer the clip
+    binds from 1 mm of remaining travel on, so the squeeze is the commanded force, half on each finger. The
+    closing speed stays franky-sim's 0.05 m/s per finger limit.
+    """
+    set_hand_goal = robot.set_hand_goal
+    robot._kp_hand = robot._kp_hand * gain
+    robot.set_hand_goal = lambda width, max_velocity, max_force: set_hand_goal(width, max_velocity, max_force / 2)
 
 
 def _run_paced(server, stop: threading.Event, realtime: bool, time_factor: float = 1.0) -> None:
