@@ -185,7 +185,7 @@ def test_targets_reach_the_arm_clamped(fake_robot, controller):
     assert arm.targets[-1][0, 3] == pytest.approx(start[0] + 0.02)
     assert robot.clamp_counts["step"] == 1
     robot.arm._hand.wait_done(5.0)  # the hand runs its commands in the background
-    assert robot.arm.gripper.commands[-1] == ("grasp", 20.0)
+    assert robot.arm.gripper.commands[-1] == ("grasp", 70.0)
 
 
 def test_translational_error_clip_reaches_the_impedance_tracker(fake_robot):
@@ -276,7 +276,7 @@ def test_a_changed_grip_waits_for_the_hand(fake_robot, monkeypatch):
     stuck.set()
     start = time.perf_counter()
     robot.send_action(action(here, grip=1.0))
-    assert time.perf_counter() - start >= 0.3 and gripper.commands[-1] == ("grasp", 20.0)
+    assert time.perf_counter() - start >= 0.3 and gripper.commands[-1] == ("grasp", 70.0)
     assert len(arm.targets) == 2
     start = time.perf_counter()
     robot.send_action(action(here, grip=1.0))

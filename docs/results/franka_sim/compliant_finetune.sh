@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # ResiP fine-tuned against a compliant arm, for franky-sim's impedance-controlled FR3:
+#   0. the starting checkpoint at several arm stiffnesses (benchmarks/arm_stiffness_probe.py, 256 held-out
+#      episodes each -> arm_stiffness_probe.json; SKIP_START_PROBE=1 skips it);
 #   1. PPO continued from a peg_in_hole ResiP checkpoint (default: scripts/run_demo.sh's best, 280 iterations) in
 #      the training simulator with --env.arm_stiffness=$ARM_STIFFNESS (the arm's joint servo gains times that
 #      factor), with the pipeline's PPO settings, for ITERATIONS iterations (resumes an existing OUT_DIR);
@@ -12,11 +14,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 export MUJOCO_GL=${MUJOCO_GL:-egl} HF_HUB_OFFLINE=1 PYTHONPATH=$PWD
 PY=${PYTHON:-.venv/bin/python}
-ARM_STIFFNESS=${ARM_STIFFNESS:-0.15}
+ARM_STIFFNESS=${ARM_STIFFNESS:-0.2}
 ITERATIONS=${ITERATIONS:-100}
 START=${START:-outputs/demo/resip/checkpoints/best/pretrained_model}
 OUT_DIR=${OUT_DIR:-outputs/franka_sim/resip_compliant_$ARM_STIFFNESS}
 RES=docs/results/franka_sim
+if [ "${SKIP_START_PROBE:-0}" != 1 ]; then
+    $PY -m benchmarks.arm_stiffness_probe --policy_path "$START" --scale 1 0.3 0.2 0.1 > "$RES/arm_stiffness_probe.json"
+fi
 if [ -d "$OUT_DIR/checkpoints/last" ]; then
     .venv/bin/lerobot-resip-train --output_dir="$OUT_DIR" --resume=true --num_iterations="$ITERATIONS"
 else

@@ -73,7 +73,9 @@ class FrankaConfig(RobotConfig):
             orientation (17.2 degrees = 0.3 rad, the simulator's).
         collision_torque_thresholds, collision_force_thresholds: the FR3's reflex thresholds (Nm per joint,
             N and Nm at the end effector). Above them the robot stops itself with a reflex error.
-        gripper_force: grasp force (N) when the gripper action is positive.
+        gripper_force: grasp force (N) when the gripper action is positive; 70 N is a Franka Hand's continuous
+            maximum. The policy presses a held part into the hole with up to tens of N, and at 20 N the peg slid
+            up between the fingers in 12 of 13 failed episodes on franky-sim (docs/results/franka_sim).
         gripper_speed: finger speed (m/s) of grasps and openings.
         wait_for_gripper: when the gripper action changes sign, hold the arm at that action's target until the
             hand has finished closing or opening (at most `gripper_wait_timeout_s` of the robot's clock) before
@@ -114,7 +116,7 @@ class FrankaConfig(RobotConfig):
     collision_torque_thresholds: tuple[float, ...] = (20.0,) * 7
     collision_force_thresholds: tuple[float, ...] = (30.0,) * 6
 
-    gripper_force: float = 20.0
+    gripper_force: float = 70.0
     gripper_speed: float = 0.05
     wait_for_gripper: bool = True
     gripper_wait_timeout_s: float = 2.0
