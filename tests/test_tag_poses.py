@@ -110,6 +110,23 @@ def test_a_lone_face_far_away_is_refused_not_mirrored():
     assert np.degrees(np.linalg.norm(rotvec_from_matrix(found[1]))) < 5.0  # a mirror pose is tens of degrees off
 
 
+def test_a_degenerate_start_is_no_candidate_and_raises_nothing():
+    """A single-view PnP start with NaNs (a degenerate view) must not end the evaluation with numpy's "SVD did
+    not converge"; it is dropped like a pose behind the camera."""
+    from lerobot_resip.perception.tags import _FusedPnP
+
+    problem = _FusedPnP.__new__(_FusedPnP)
+    problem.cam = np.repeat(np.eye(4)[None], 4, axis=0)  # camera at the base origin, looking along +z
+    problem.obj = np.array([[-0.01, -0.01, 0.0], [0.01, -0.01, 0.0], [0.01, 0.01, 0.0], [-0.01, 0.01, 0.0]])
+    problem.target = problem.obj[:, :2] / 0.5
+    problem.focal = np.full((4, 2), 600.0)
+    problem.size = 8
+    pos, rot, cost = problem.refine(np.array([0.0, 0.0, 0.5]), np.eye(3))
+    assert cost < 1e-12 and np.allclose(pos, [0.0, 0.0, 0.5])
+    _, _, cost = problem.refine(np.array([np.nan, 0.0, 0.5]), np.eye(3))
+    assert cost == float("inf")
+
+
 def test_an_unseen_part_is_none():
     layout = default_layout("peg_in_hole")
     cam = CameraCalibration(

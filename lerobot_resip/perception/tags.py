@@ -356,7 +356,9 @@ class _FusedPnP:
 
     def refine(self, pos, rot, iterations: int = 15) -> tuple[np.ndarray, np.ndarray, float]:
         residual, offset, cam = self._residual(pos, rot)
-        if np.any(cam[:, 2] <= 0):
+        # A degenerate single-view start (a pose with NaNs, or behind a camera) is no candidate; NaNs would also
+        # make the least-squares step raise ("SVD did not converge") and end the whole evaluation.
+        if not np.all(np.isfinite(residual)) or np.any(cam[:, 2] <= 0):
             return pos, rot, float("inf")
         cost = float(residual @ residual)
         for _ in range(iterations):
@@ -372,11 +374,14 @@ class _FusedPnP:
             skew[:, 2, 0], skew[:, 2, 1] = offset[:, 1], -offset[:, 0]
             d_world = np.concatenate([skew, np.broadcast_to(np.eye(3), skew.shape)], axis=2)  # (n, 3, 6)
             jac = (d_proj @ self.cam[:, :3, :3] @ d_world).reshape(-1, 6)
-            step, *_ = np.linalg.lstsq(jac, -residual, rcond=None)
+            try:
+                step, *_ = np.linalg.lstsq(jac, -residual, rcond=None)
+            except np.linalg.LinAlgError:  # keep the last good pose
+                break
             new_rot, new_pos = matrix_from_rotvec(step[:3]) @ rot, pos + step[3:]
             new_residual, new_offset, new_cam = self._residual(new_pos, new_rot)
             new_cost = float(new_residual @ new_residual)
-            if np.any(new_cam[:, 2] <= 0) or new_cost >= cost:
+            if not np.isfinite(new_cost) or np.any(new_cam[:, 2] <= 0) or new_cost >= cost:
                 break
             pos, rot, residual, offset, cam, cost = new_pos, new_rot, new_residual, new_offset, new_cam, new_cost
             if np.linalg.norm(step) < 1e-10:
