@@ -20,33 +20,10 @@ import dataclasses
 import json
 import sys
 
-import mujoco
-
 from benchmarks.sim_probe import add_probe_arguments, load_probe, summary
+from lerobot_resip.envs.sim import tool_stiffness
 from lerobot_resip.rl.rollout import evaluate
 from lerobot_resip.rl.runtime import make_sim
-
-
-def tool_stiffness(model: mujoco.MjModel, push_n: float = 20.0) -> list[float]:
-    """Stiffness (N/m) of the arm at its tool point along x, y, z: the joint targets held at the home keyframe,
-    `push_n` newtons on the hand along each axis in turn, the tool's static displacement."""
-    data = mujoco.MjData(model)
-    mujoco.mj_resetDataKeyframe(model, data, 0)
-    for i in range(model.nu):
-        data.ctrl[i] = data.qpos[model.jnt_qposadr[model.actuator_trnid[i, 0]]]
-    tcp = next(i for i in range(model.nsite) if model.site(i).name.endswith("tcp"))
-    hand = model.site_bodyid[tcp]
-    stiffness = []
-    for axis in range(3):
-        data.xfrc_applied[hand] = 0.0
-        for _ in range(1600):  # 4 s at 400 Hz: settled
-            mujoco.mj_step(model, data)
-        rest = data.site_xpos[tcp, axis]
-        data.xfrc_applied[hand, axis] = push_n
-        for _ in range(1600):
-            mujoco.mj_step(model, data)
-        stiffness.append(round(push_n / float(data.site_xpos[tcp, axis] - rest)))
-    return stiffness
 
 
 def main() -> None:

@@ -218,9 +218,10 @@ def main() -> None:
     start = time.perf_counter()
     checkpoint = as_resip_checkpoint(args.policy.resolve(), out / "policy", args.base_noise_scale)
 
-    with FrankySimBench(BenchConfig(
-            task=TASK, time_factor=args.time_factor, grasp_force_control=args.grasp_force_control == "true"
-        )) as bench:
+    bench_config = BenchConfig(
+        task=TASK, time_factor=args.time_factor, grasp_force_control=args.grasp_force_control == "true"
+    )
+    with FrankySimBench(bench_config) as bench:
         client = bench.client()
         _, qpos = client.state()
         calibration = out / "bench_cameras.json"

@@ -63,6 +63,29 @@ class ArmIndices:
         self.q_home = home_qpos[self.qpos].copy()
 
 
+def tool_stiffness(model: mujoco.MjModel, push_n: float = 20.0) -> list[float]:
+    """Static stiffness (N/m) of a single-arm scene's arm at its tool point along x, y, z: every servo held at
+    the home keyframe's joints, `push_n` newtons on the hand along each axis in turn (`--env.arm_stiffness`'s
+    effect, measured; benchmarks/arm_stiffness_probe.py)."""
+    data = mujoco.MjData(model)
+    mujoco.mj_resetDataKeyframe(model, data, 0)
+    for i in range(model.nu):
+        data.ctrl[i] = data.qpos[model.jnt_qposadr[model.actuator_trnid[i, 0]]]
+    tcp = next(i for i in range(model.nsite) if model.site(i).name.endswith("tcp"))
+    hand = model.site_bodyid[tcp]
+    stiffness = []
+    for axis in range(3):
+        data.xfrc_applied[hand] = 0.0
+        for _ in range(1600):  # 4 s at 400 Hz: settled
+            mujoco.mj_step(model, data)
+        rest = data.site_xpos[tcp, axis]
+        data.xfrc_applied[hand, axis] = push_n
+        for _ in range(1600):
+            mujoco.mj_step(model, data)
+        stiffness.append(round(push_n / float(data.site_xpos[tcp, axis] - rest)))
+    return stiffness
+
+
 class BatchedAssemblySim:
     """N copies of one task, reset and stepped together.
 

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 from lerobot.datasets import LeRobotDataset
 
-TOOL, PEG, PEG_QUAT, HOLE = slice(0, 3), slice(16, 19), slice(19, 23), slice(23, 26)  # observation.state
+PEG, PEG_QUAT, HOLE = slice(16, 19), slice(19, 23), slice(23, 26)  # observation.state
 TOOL_Z, GRIP = 2, 9
 
 
