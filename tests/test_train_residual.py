@@ -15,12 +15,13 @@ from resip_fixtures import make_tiny_base
 from safetensors.torch import load_file
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
+from lerobot_resip.envs.expert import PHASES, make_expert
 from lerobot_resip.policies.resip import ResipConfig, ResipPolicy
 from lerobot_resip.rl.ppo import PPOConfig, compute_gae, make_optimizers, ppo_update
-from lerobot_resip.rl.rollout import PolicyIO, collect_rollout, wilson_interval
+from lerobot_resip.rl.rollout import ExpertStart, PolicyIO, collect_rollout, wilson_interval
 from lerobot_resip.rl.runtime import episode_seeds, load_policy, make_sim
 from lerobot_resip.scripts.evaluate import EvalResidualConfig, run
-from lerobot_resip.scripts.train_residual import TrainResidualConfig, train
+from lerobot_resip.scripts.train_residual import TrainError, TrainResidualConfig, train, validate
 
 BIN = Path(sys.executable).parent
 
@@ -92,6 +93,51 @@ def test_exploration_noise_is_held_for_the_given_steps(base, hold):
     assert not torch.allclose(ro.residuals[1], ro.residuals[0])  # the mean still follows the state
     logprobs = dist.log_prob(ro.residuals.reshape(-1, 10)).sum(-1).reshape(steps, 3)
     torch.testing.assert_close(ro.logprobs, logprobs, rtol=1e-4, atol=1e-4)
+
+
+def test_expert_started_episodes_train_only_on_the_policy_steps(base):
+    """`--expert_start_phase`: in the expert-started envs the scripted expert acts (its actions reach the
+    simulator) until it first enters the phase; then the policy plays the rest of the episode, and only its
+    steps are in the rollout. The other envs are the policy's from the reset, all 40 steps."""
+    policy, pre, post = load_policy(ResipConfig(base_path=str(base), device="cpu", push_to_hub=False))
+    env, seeds, phase = FurnitureEnvConfig(episode_length=40), np.array([5, 6]), PHASES.index("descend")
+    # The hand-over step, from the expert alone on the same episodes.
+    sim = make_sim(env, 2, seed=0, num_threads=1)
+    expert, obs = make_expert("peg_in_hole", 2, seed=3), sim.reset(seeds=seeds)
+    expert.reset()
+    expert_poses = []
+    while len(expert_poses) < 40:
+        action = expert.act(obs)
+        if expert.phase[0] == phase:
+            break
+        expert_poses.append(action[0, :3])
+        obs, *_ = sim.step(action)
+    handover = len(expert_poses)
+    assert 0 < handover < 40
+    start = ExpertStart(make_expert("peg_in_hole", 2, seed=3), np.array([True, False]), phase)
+    tool_targets = []
+    original_step = sim.step
+    sim.step = lambda action, **kw: (tool_targets.append(action[0, :3].copy()), original_step(action, **kw))[1]
+    ro = collect_rollout(policy, PolicyIO(pre, post), sim, seeds, expert_start=start)
+    valid = ro.valid.numpy()
+    assert len(valid) == 40 and valid[:, 1].all()
+    np.testing.assert_array_equal(valid[:, 0], np.arange(40) < 40 - handover)
+    np.testing.assert_allclose(np.array(tool_targets[:handover]), np.array(expert_poses))
+
+
+def test_expert_start_phase_is_checked(base, tmp_path):
+    cfg = train_cfg(base, tmp_path / "run", iterations=1)
+    cfg.expert_start_phase = "screw"
+    with pytest.raises(TrainError, match="not a phase of the peg_in_hole expert; choose one of: approach"):
+        validate(cfg)
+    cfg.expert_start_phase, cfg.expert_start_fraction = "descend", 0.0
+    with pytest.raises(TrainError, match="expert_start_fraction"):
+        validate(cfg)
+    cfg.expert_start_fraction = 0.5
+    cfg.num_envs, cfg.env.episode_length = 2, 40
+    train(cfg)
+    line = json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[0])
+    assert {"train/success_rate_expert_start", "train/success_rate_from_reset"} <= line.keys()
 
 
 def test_checkpoints_and_exact_resume(base, tmp_path):

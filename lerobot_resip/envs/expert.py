@@ -23,7 +23,9 @@ from lerobot_resip.envs.scenes import HOLE_DEPTH, PEG_HALF_LENGTH
 from lerobot_resip.envs.sim import BatchedAssemblySim
 from lerobot_resip.envs.tasks import get_task
 
-APPROACH, DESCEND, CLOSE, LIFT, CARRY, ALIGN, INSERT, RELEASE = range(8)
+# The expert's phases, by the number `PegInHoleExpert.phase` holds (names for `--expert_start_phase`).
+PHASES = ("approach", "descend", "close", "lift", "carry", "align", "insert", "release")
+APPROACH, DESCEND, CLOSE, LIFT, CARRY, ALIGN, INSERT, RELEASE = range(len(PHASES))
 QUARTER = np.pi / 2  # the square peg and hole look the same every quarter turn
 DOWN = np.diag([1.0, -1.0, -1.0])  # tool orientation pointing at the table, at yaw 0
 CARRY_HEIGHT = 0.16  # m, tool height while carrying
@@ -38,6 +40,8 @@ INSERT_LEAD = 0.01
 
 class PegInHoleExpert:
     """Batched peg_in_hole expert. `act(obs)` -> (N, 10) absolute tool-pose actions."""
+
+    PHASES = PHASES
 
     def __init__(self, num_envs: int, seed: int | None = None, noise: float = 1.0):
         self.num_envs = num_envs

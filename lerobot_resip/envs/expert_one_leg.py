@@ -22,13 +22,21 @@ from lerobot_resip.envs import scenes
 from lerobot_resip.envs.rotation import matrix_from_rot6d, quat_to_matrix, rot6d_from_matrix, wrap_angle
 from lerobot_resip.envs.scenes import LEG_HALF_LENGTH, LEG_HALF_WIDTH, ONE_LEG_THREAD, TOP_HALF_WIDTH
 
+# The expert's phases, by the number `OneLegExpert.phase` holds (names for `--expert_start_phase`).
+PHASES = (
+    "push_x_above", "push_x_down", "push_x", "raise_x",
+    "push_y_above", "push_y_down", "push_y", "raise_y",
+    "leg_above", "leg_down", "leg_close", "leg_lift", "yaw", "roll", "carry", "insert", "place_open", "back_off",
+    "screw_above", "screw_down", "screw_close", "screw_turn", "screw_open", "recover",
+    "room_above", "room_down", "room_drag",
+)  # fmt: skip
 (
     PUSH_X_ABOVE, PUSH_X_DOWN, PUSH_X, RAISE_X,
     PUSH_Y_ABOVE, PUSH_Y_DOWN, PUSH_Y, RAISE_Y,
     LEG_ABOVE, LEG_DOWN, LEG_CLOSE, LEG_LIFT, YAW, ROLL, CARRY, INSERT, PLACE_OPEN, BACK_OFF,
     SCREW_ABOVE, SCREW_DOWN, SCREW_CLOSE, SCREW_TURN, SCREW_OPEN, RECOVER,
     ROOM_ABOVE, ROOM_DOWN, ROOM_DRAG,
-) = range(27)  # fmt: skip
+) = range(len(PHASES))  # fmt: skip
 
 TOP, LEG, FIXTURE = 0, 4, 5  # part indices in environment_state
 DISTRACTORS = (1, 2, 3)
@@ -93,6 +101,8 @@ def _rot_z(yaw: float) -> np.ndarray:
 
 class OneLegExpert:
     """Batched one_leg expert. `act(obs)` -> (N, 10) absolute tool-pose actions."""
+
+    PHASES = PHASES
 
     def __init__(self, num_envs: int, seed: int | None = None, noise: float = 1.0):
         self.num_envs = num_envs

@@ -61,25 +61,66 @@ class Rollout:
     rewards: Tensor
     dones: Tensor
     valid: Tensor
+    success: np.ndarray
     success_rate: float
     physics_unstable: int
     nonfinite_actions: int
     timing: dict
 
 
+@dataclass
+class ExpertStart:
+    """Episodes that a scripted expert starts: in the envs of `envs` (N bools) `expert` acts from the reset
+    until its `phase` array first holds `phase`; the policy plays the rest of the episode."""
+
+    expert: object
+    envs: np.ndarray
+    phase: int
+
+
+def play_expert_start(sim: BatchedAssemblySim, obs: dict, start: ExpertStart) -> tuple[dict, np.ndarray]:
+    """The expert's part of the expert-started episodes, before the policy's first step: each such env is
+    stepped with the expert's actions until the expert enters the phase, then held there (not simulated)
+    while the others catch up, so that the policy starts every episode at once: a chunked base then samples
+    all envs' chunks in one batched call, not one call per hand-over step. Returns the observations the
+    policy starts from and the (N,) envs whose episode ended before the hand-over (timeout, blow-up or the
+    expert's own success: none of them is the policy's)."""
+    start.expert.reset()
+    playing, ended = start.envs.copy(), np.zeros(sim.num_envs, dtype=bool)
+    while playing.any():
+        action = start.expert.act(obs)
+        playing &= start.expert.phase != start.phase
+        obs, _, terminated, truncated, _ = sim.step(action, active=playing)
+        ended |= playing & (terminated | truncated)
+        playing &= ~ended
+    return obs, ended
+
+
 @torch.no_grad()
 def collect_rollout(
-    policy: ResipPolicy, io: PolicyIO, sim: BatchedAssemblySim, seeds: np.ndarray, exploration_hold_steps: int = 1
+    policy: ResipPolicy,
+    io: PolicyIO,
+    sim: BatchedAssemblySim,
+    seeds: np.ndarray,
+    exploration_hold_steps: int = 1,
+    expert_start: ExpertStart | None = None,
 ) -> Rollout:
     """Reset every env with `seeds` and roll out one episode each with residual samples (an env whose
-    episode ended is no longer simulated). Timeouts are terminal (`dones` is 1 on the last step)."""
+    episode ended is no longer simulated). Timeouts are terminal (`dones` is 1 on the last step).
+    With `expert_start`, the expert's steps (`play_expert_start`) come first and are not in the rollout:
+    its episodes are shorter by them, and one that ends before the hand-over counts as no success."""
     n, horizon = sim.num_envs, sim.max_episode_steps
     device = torch.device(policy.config.device)
     timing = dict.fromkeys(("normalize", "policy", "unnormalize", "sim"), 0.0)
     obs = sim.reset(seeds=seeds)
     policy.reset()
-    buf: dict[str, Tensor] = {}
     done = torch.zeros(n, dtype=torch.bool, device=device)
+    expert_s = time.perf_counter()
+    if expert_start is not None:
+        obs, ended = play_expert_start(sim, obs, expert_start)
+        done |= torch.as_tensor(ended, device=device)
+    expert_s = time.perf_counter() - expert_s
+    buf: dict[str, Tensor] = {}
     success = np.zeros(n, dtype=bool)
     unstable = nonfinite = steps = 0
     noise = None
@@ -119,7 +160,9 @@ def collect_rollout(
             break
     buf = {key: value[:steps] for key, value in buf.items()}  # all envs done early: drop the unused steps
     buf["dones"][-1] = 1.0
-    return Rollout(**buf, success_rate=float(success.mean()), physics_unstable=unstable, nonfinite_actions=nonfinite,
+    timing["expert"] = expert_s
+    return Rollout(**buf, success=success, success_rate=float(success.mean()), physics_unstable=unstable,
+                   nonfinite_actions=nonfinite,
                    timing={f"perf/{k}_ms_per_step": 1000 * v / steps for k, v in timing.items()})
 
 

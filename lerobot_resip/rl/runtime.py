@@ -19,7 +19,7 @@ from lerobot_resip.policies.resip.configuration_resip import read_json_file, res
 
 logger = logging.getLogger(__name__)
 
-TRAIN_SEEDS, EVAL_SEEDS = 0, 1  # independent seed streams of one run seed
+TRAIN_SEEDS, EVAL_SEEDS, EXPERT_SEEDS = 0, 1, 2  # independent seed streams of one run seed
 
 
 # ------------------------------------------------------------------------------------------- policies

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import draccus
+import numpy as np
 import torch
 from lerobot.configs import PreTrainedConfig, parser
 from lerobot.envs.configs import EnvConfig
@@ -45,12 +46,14 @@ from lerobot.utils.random_utils import load_rng_state, save_rng_state, set_seed
 from safetensors import SafetensorError
 
 from lerobot_resip.envs.configs import FurnitureEnvConfig
+from lerobot_resip.envs.expert import EXPERTS, make_expert
 from lerobot_resip.hub import TRAIN_CONFIG_FILE, evaluation_row, invocation, push_resip
 from lerobot_resip.policies.resip.configuration_resip import read_json_file
 from lerobot_resip.rl.ppo import PPOConfig, compute_gae, make_optimizers, make_schedulers, ppo_update
-from lerobot_resip.rl.rollout import PolicyIO, collect_rollout, evaluate
+from lerobot_resip.rl.rollout import ExpertStart, PolicyIO, collect_rollout, evaluate
 from lerobot_resip.rl.runtime import (
     EVAL_SEEDS,
+    EXPERT_SEEDS,
     TRAIN_SEEDS,
     episode_seeds,
     load_policy,
@@ -104,6 +107,15 @@ class TrainResidualConfig(PolicyFromPath):
     # an absolute-pose controller does not forget at the next step the way it forgets a one-step kick.
     # PPO keeps the per-step Gaussian log-probabilities, an approximation once the noise is held.
     exploration_hold_steps: int = 1
+    # Start some episodes from a later point of the task: the task's scripted expert plays them from the
+    # reset until it first enters this phase (one_leg: `carry`, the leg upright in the hand, before it is
+    # carried to the hole; `lerobot_resip.envs.expert*.PHASES` lists them), then the policy plays the
+    # rest, and only the policy's steps train it. It puts the sparse reward's decisions in front of the
+    # residual more often when the base seldom gets there. None: every episode starts from the reset,
+    # as the paper's. The evaluations always start from the reset.
+    expert_start_phase: str | None = None
+    # Share of each iteration's envs (the first ones) whose episode the expert starts.
+    expert_start_fraction: float = 0.5
     # With --policy.push_to_hub=true: held-out episodes the best checkpoint is evaluated on, without and
     # with perturbations, for its model card (0: push without evaluations).
     push_eval_episodes: int = 256
@@ -122,6 +134,13 @@ def validate(cfg: TrainResidualConfig) -> None:
     for name in ("num_envs", "num_iterations", "eval_every", "eval_episodes", "exploration_hold_steps"):
         if getattr(cfg, name) < 1:
             raise TrainError(f"--{name} must be >= 1, got {getattr(cfg, name)}")
+    if cfg.expert_start_phase is not None:
+        phases = EXPERTS[cfg.env.task].PHASES if cfg.env.task in EXPERTS else ()
+        if cfg.expert_start_phase not in phases:
+            raise TrainError(f"--expert_start_phase={cfg.expert_start_phase} is not a phase of the {cfg.env.task} "
+                             f"expert; choose one of: {', '.join(phases)}")
+        if not 0 < cfg.expert_start_fraction <= 1:
+            raise TrainError(f"--expert_start_fraction must be in (0, 1], got {cfg.expert_start_fraction}")
     if cfg.push_eval_episodes < 0:
         raise TrainError(f"--push_eval_episodes must be >= 0, got {cfg.push_eval_episodes}")
     if cfg.policy is not None and cfg.policy.push_to_hub and not cfg.policy.repo_id:
@@ -314,6 +333,30 @@ class MetricsSink:
             self.wandb.finish()
 
 
+def expert_start(cfg: TrainResidualConfig, sim, iteration: int) -> ExpertStart | None:
+    """The iteration's expert-started episodes (`--expert_start_phase`): the first envs, an expert seeded
+    by the run seed and the iteration (so a resumed run replays the same)."""
+    if cfg.expert_start_phase is None:
+        return None
+    n = cfg.num_envs
+    seed = int(episode_seeds(cfg.seed, EXPERT_SEEDS, iteration, 1)[0])
+    expert = make_expert(cfg.env.task, n, seed=seed, control_hz=sim.control_hz)
+    envs = np.arange(n) < round(cfg.expert_start_fraction * n)
+    return ExpertStart(expert, envs, expert.PHASES.index(cfg.expert_start_phase))
+
+
+def start_success_rates(cfg: TrainResidualConfig, ro) -> dict:
+    """With `--expert_start_phase`: the training success of the episodes started from the reset and of those
+    the expert started, apart."""
+    if cfg.expert_start_phase is None:
+        return {}
+    started = np.arange(cfg.num_envs) < round(cfg.expert_start_fraction * cfg.num_envs)
+    rates = {"train/success_rate_expert_start": float(ro.success[started].mean())}
+    if (~started).any():
+        rates["train/success_rate_from_reset"] = float(ro.success[~started].mean())
+    return rates
+
+
 def train(cfg: TrainResidualConfig) -> dict:
     """Run (or resume) PPO training; returns the final training state."""
     validate(cfg)
@@ -374,7 +417,7 @@ def train(cfg: TrainResidualConfig) -> dict:
             it = state["iteration"]
             t_start = time.perf_counter()
             seeds = episode_seeds(cfg.seed, TRAIN_SEEDS, it * cfg.num_envs, cfg.num_envs)
-            ro = collect_rollout(policy, io, sim, seeds, cfg.exploration_hold_steps)
+            ro = collect_rollout(policy, io, sim, seeds, cfg.exploration_hold_steps, expert_start(cfg, sim, it))
             t_rollout = time.perf_counter() - t_start
 
             adv, ret = compute_gae(ro.rewards, ro.values, ro.dones, cfg.ppo.gamma, cfg.ppo.gae_lambda)
@@ -406,6 +449,7 @@ def train(cfg: TrainResidualConfig) -> dict:
 
             metrics = {
                 "train/success_rate": ro.success_rate,
+                **start_success_rates(cfg, ro),
                 "train/episode_reward": float(ro.rewards.sum(0).mean()),
                 "train/physics_unstable": ro.physics_unstable,
                 "train/nonfinite_actions": ro.nonfinite_actions,

@@ -10,7 +10,9 @@ how close to a hole's axis the stud's end came while it was upright and less tha
 (`stud_miss_mm`: percentiles over the episodes that got there; `stud_miss_mm_failed`: over those that failed), in how
 many the stud came down onto a crest (`stud_on_crest`) and in how many the base ever commanded the hand open
 (`opened_hand`). Usage, from the repository root:
-    PYTHONPATH=. .venv/bin/python docs/results/one_leg/handover.py <checkpoint> <episodes> <point> [--policy flags]
+    PYTHONPATH=. .venv/bin/python docs/results/one_leg/handover.py <checkpoint> <episodes> <point> [--sample_residual] [--policy flags]
+`--sample_residual` plays a sample of the residual (its exploration noise, `--init_log_std` for a fresh one) instead of
+its mean.
 An episode whose expert never reaches the point (within the episode) is counted apart (`not_reached`).
 """
 
@@ -36,7 +38,8 @@ STUD_LENGTH = 2 * LEG_HALF_LENGTH - LEG_BODY_LENGTH  # m, the stud's end is at t
 CRESTED = 0.0003  # m, a stud this close to the axis inside the bore
 seats = np.asarray(ONE_LEG_THREAD.seats)
 path, n, point = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-overrides = sys.argv[4:]
+sample_residual = "--sample_residual" in sys.argv[4:]
+overrides = [arg for arg in sys.argv[4:] if arg != "--sample_residual"]
 start = time.perf_counter()
 sim = make_sim(FurnitureEnvConfig(task="one_leg", randomness="low"), n, 1000)
 seeds = episode_seeds(1000, EVAL_SEEDS, 0, n)
@@ -81,7 +84,7 @@ for t in range(sim.max_episode_steps):
     playing = handed & ~done
     if playing.any():
         with torch.no_grad():
-            step = policy.act(io.batch(obs), deterministic=True, generator=generator,
+            step = policy.act(io.batch(obs), deterministic=not sample_residual, generator=generator,
                               active=torch.as_tensor(playing, device=policy.config.device))
         action[playing] = io.env_action(step.action)[playing]
     obs, _, terminated, truncated, info = sim.step(action, active=~done)
@@ -103,7 +106,7 @@ def percentiles_mm(values):
 
 
 got_there = handed & np.isfinite(miss)
-print(json.dumps({"policy": path, "overrides": overrides, "point": point, "episodes": n, "handed_over": m,
+print(json.dumps({"policy": path, "overrides": overrides, "sample_residual": sample_residual, "point": point, "episodes": n, "handed_over": m,
                   "not_reached": n - m, "successes": k, "success_rate_of_handed": k / max(m, 1),
                   "ci95": wilson_interval(k, m), "mean_handover_step": float(handed_at[handed].mean()) if m else None,
                   "unstable_after_handover": unstable,

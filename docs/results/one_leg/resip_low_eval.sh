@@ -4,13 +4,16 @@
 # 16 DDIM steps, deterministic base, the residual's mean), without and with the paper's perturbations, the
 # trainer's metrics copied here, and `lerobot-resip-report` over them. Run from the repository root after
 # resip_low.sh; about 10 minutes on a 2-core CPU (15 at 8 actions per chunk).
-# N_ACTION_STEPS=8 OUT_DIR=outputs/one_leg_resip/low evaluates O16 (files resip_low_*); the default, O19.
+# N_ACTION_STEPS=8 OUT_DIR=outputs/one_leg_resip/low evaluates O16 (files resip_low_*); the default, O19;
+# OUT_DIR=outputs/one_leg_resip/low_expert_start NAME=resip_low_expert_start, O20 (resip_low_expert_start.sh).
+# The base's perturbed evaluation is skipped when its file is here (delete it to run it again).
 set -euo pipefail
 OUT=docs/results/one_leg
 run=${OUT_DIR:-outputs/one_leg_resip/low_na24}
 actions=${N_ACTION_STEPS:-24}
 if [ "$actions" = 8 ]; then base_json=base_low_o12_16k_ddim16 name=resip_low
 else base_json=base_low_o12_ddim16_na$actions name=resip_low_na$actions; fi
+name=${NAME:-$name}
 export HF_HUB_OFFLINE=1 MUJOCO_GL=egl
 evaluate() {  # evaluate <checkpoint> <perturb: true|false> <output JSON>
   .venv/bin/lerobot-resip-eval --policy.path=$1 --env.type=furniture --env.task=one_leg --env.randomness=low \
@@ -19,7 +22,7 @@ evaluate() {  # evaluate <checkpoint> <perturb: true|false> <output JSON>
 }
 base=outputs/one_leg_base/low_release_stage2/checkpoints/last/pretrained_model
 # The base unperturbed is release_study.sh's (8 actions) or base_horizon.sh's (16, 24, 32) file.
-evaluate $base true $OUT/${base_json}_perturbed.json
+[ -f $OUT/${base_json}_perturbed.json ] || evaluate $base true $OUT/${base_json}_perturbed.json
 evaluate $run/checkpoints/best/pretrained_model false $OUT/${name}_best.json
 evaluate $run/checkpoints/best/pretrained_model true $OUT/${name}_best_perturbed.json
 cp $run/metrics.jsonl $OUT/${name}_metrics.jsonl
