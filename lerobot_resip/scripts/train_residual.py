@@ -13,7 +13,8 @@ settings: iteration count, optimizer states, RNG states and the best success so 
 it may extend the run (`--num_iterations`) or change how it is watched and pushed; any other flag
 must repeat the run's value.
 
-Each iteration resets every env (seeds derived from --seed and the episode index), rolls out one
+Each iteration resets every env (seeds derived from --seed and the episode index; with
+`--expert_start_phase` the task's scripted expert first plays part of them up to that phase), rolls out one
 whole episode (an env whose episode ended is no longer simulated), and runs a PPO update on the residual and the critic (settings: `--ppo.*`, paper
 defaults). Every `--eval_every` iterations the residual MEAN is evaluated on fixed seeds.
 
@@ -345,15 +346,14 @@ def expert_start(cfg: TrainResidualConfig, sim, iteration: int) -> ExpertStart |
     return ExpertStart(expert, envs, expert.PHASES.index(cfg.expert_start_phase))
 
 
-def start_success_rates(cfg: TrainResidualConfig, ro) -> dict:
-    """With `--expert_start_phase`: the training success of the episodes started from the reset and of those
-    the expert started, apart."""
-    if cfg.expert_start_phase is None:
+def start_success_rates(ro, start: ExpertStart | None) -> dict:
+    """With expert-started episodes: the training success of those and of the episodes started from the
+    reset, apart."""
+    if start is None:
         return {}
-    started = np.arange(cfg.num_envs) < round(cfg.expert_start_fraction * cfg.num_envs)
-    rates = {"train/success_rate_expert_start": float(ro.success[started].mean())}
-    if (~started).any():
-        rates["train/success_rate_from_reset"] = float(ro.success[~started].mean())
+    rates = {"train/success_rate_expert_start": float(ro.success[start.envs].mean())}
+    if (~start.envs).any():
+        rates["train/success_rate_from_reset"] = float(ro.success[~start.envs].mean())
     return rates
 
 
@@ -417,7 +417,8 @@ def train(cfg: TrainResidualConfig) -> dict:
             it = state["iteration"]
             t_start = time.perf_counter()
             seeds = episode_seeds(cfg.seed, TRAIN_SEEDS, it * cfg.num_envs, cfg.num_envs)
-            ro = collect_rollout(policy, io, sim, seeds, cfg.exploration_hold_steps, expert_start(cfg, sim, it))
+            start = expert_start(cfg, sim, it)
+            ro = collect_rollout(policy, io, sim, seeds, cfg.exploration_hold_steps, start)
             t_rollout = time.perf_counter() - t_start
 
             adv, ret = compute_gae(ro.rewards, ro.values, ro.dones, cfg.ppo.gamma, cfg.ppo.gae_lambda)
@@ -449,7 +450,7 @@ def train(cfg: TrainResidualConfig) -> dict:
 
             metrics = {
                 "train/success_rate": ro.success_rate,
-                **start_success_rates(cfg, ro),
+                **start_success_rates(ro, start),
                 "train/episode_reward": float(ro.rewards.sum(0).mean()),
                 "train/physics_unstable": ro.physics_unstable,
                 "train/nonfinite_actions": ro.nonfinite_actions,

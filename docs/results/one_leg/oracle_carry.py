@@ -1,0 +1,61 @@
+"""Can a correction of the residual's form lift the one_leg base where it fails? A hand-written state-feedback
+correction (not learned) is added to every executed action: while the leg is upright in the closed hand with its
+stud's end within RADIUS of a hole's axis and at most HEIGHT above the bore's mouth, the base's xy target becomes
+the one that puts the stud on the axis (tool + the stud's lateral offset from the axis, the leg taken as rigid in
+the hand). It is a function of the state and the base action only, i.e. something ResiP's per-step residual can
+represent. peg_in_hole's counterpart: ../peg_in_hole_low_exploration/oracle_eval.py.
+
+usage, from the repository root (any handover.py or lerobot-resip-eval arguments after the first):
+    ORACLE_RADIUS_MM=20 PYTHONPATH=. .venv/bin/python docs/results/one_leg/oracle_carry.py handover.py <args>
+    ORACLE_RADIUS_MM=20 PYTHONPATH=. .venv/bin/python docs/results/one_leg/oracle_carry.py eval <args>
+"""
+
+import os
+import runpy
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from lerobot_resip.envs import sim as sim_module
+from lerobot_resip.envs.rotation import quat_to_matrix
+from lerobot_resip.envs.scenes import LEG_BODY_LENGTH, LEG_HALF_LENGTH, ONE_LEG_THREAD
+
+RADIUS = float(os.environ.get("ORACLE_RADIUS_MM", 20)) / 1000  # m, stud's end within this of a hole's axis
+HEIGHT = float(os.environ.get("ORACLE_HEIGHT_MM", 60)) / 1000  # m, and at most this above the bore's mouth
+GAIN = float(os.environ.get("ORACLE_GAIN", 1.0))
+HELD = 0.05  # m, the leg's centre within this of the tool: in the hand
+STUD_LENGTH = 2 * LEG_HALF_LENGTH - LEG_BODY_LENGTH  # m, the stud's end is this far above seated at the mouth
+seats = np.asarray(ONE_LEG_THREAD.seats)
+original_step = sim_module.BatchedAssemblySim.step
+
+
+def corrected_step(self, action, active=None):
+    obs = self.observation()
+    n = len(action)
+    tool = obs["agent_pos"][:, :3].astype(np.float64)
+    parts = np.asarray(obs["environment_state"], dtype=np.float64).reshape(n, -1, 7)
+    top_rot, leg_rot = quat_to_matrix(parts[:, 0, 3:]), quat_to_matrix(parts[:, 4, 3:])
+    axis, leg_axis = top_rot[:, :, 2], leg_rot[:, :, 2]
+    holes = parts[:, 0, None, :3] + np.einsum("nij,hj->nhi", top_rot, seats)  # seated leg frames
+    offset = (parts[:, 4, :3] - LEG_HALF_LENGTH * leg_axis)[:, None] - (holes - LEG_HALF_LENGTH * axis[:, None])
+    height = np.einsum("nhi,ni->nh", offset, axis)  # stud's end above its seated position, along the axis
+    lateral = offset - height[..., None] * axis[:, None]  # (n, holes, 3), from the axis to the stud's end
+    nearest = np.linalg.norm(lateral, axis=-1).argmin(axis=1)
+    lateral, height = lateral[np.arange(n), nearest], height[np.arange(n), nearest]
+    upright = np.einsum("ni,ni->n", axis, leg_axis) > np.cos(np.deg2rad(15))
+    held = (np.linalg.norm(parts[:, 4, :3] - tool, axis=1) < HELD) & (np.asarray(action)[:, 9] > 0)
+    near = upright & held & (np.linalg.norm(lateral, axis=1) < RADIUS) & (height < STUD_LENGTH + HEIGHT)
+    action = np.array(action, dtype=np.float64, copy=True)
+    action[near, :2] += GAIN * (tool[near, :2] - lateral[near, :2] - action[near, :2])
+    return original_step(self, action, active)
+
+
+sim_module.BatchedAssemblySim.step = corrected_step
+target, sys.argv = sys.argv[1], [sys.argv[0], *sys.argv[2:]]
+if target == "eval":
+    from lerobot_resip.scripts.evaluate import main
+
+    main()
+else:
+    runpy.run_path(str(Path(__file__).with_name(target)), run_name="__main__")
