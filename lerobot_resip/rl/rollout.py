@@ -62,10 +62,13 @@ class Rollout:
     dones: Tensor
     valid: Tensor
     success: np.ndarray
-    success_rate: float
     physics_unstable: int
     nonfinite_actions: int
     timing: dict
+
+    @property
+    def success_rate(self) -> float:
+        return float(self.success.mean())
 
 
 @dataclass
@@ -161,8 +164,7 @@ def collect_rollout(
     buf = {key: value[:steps] for key, value in buf.items()}  # all envs done early: drop the unused steps
     buf["dones"][-1] = 1.0
     timing["expert"] = expert_s
-    return Rollout(**buf, success=success, success_rate=float(success.mean()), physics_unstable=unstable,
-                   nonfinite_actions=nonfinite,
+    return Rollout(**buf, success=success, physics_unstable=unstable, nonfinite_actions=nonfinite,
                    timing={f"perf/{k}_ms_per_step": 1000 * v / steps for k, v in timing.items()})
 
 

@@ -27,16 +27,13 @@ import torch
 from lerobot_resip.envs import expert_one_leg as phases
 from lerobot_resip.envs.configs import FurnitureEnvConfig
 from lerobot_resip.envs.expert import make_expert
-from lerobot_resip.envs.rotation import quat_to_matrix
-from lerobot_resip.envs.scenes import LEG_BODY_LENGTH, LEG_HALF_LENGTH, ONE_LEG_THREAD
 from lerobot_resip.rl.rollout import PolicyIO, wilson_interval
 from lerobot_resip.rl.runtime import EVAL_SEEDS, episode_seeds, load_policy, make_sim, resolve_policy_config
+from stud_geometry import STUD_LENGTH, stud_offsets
 
 POINTS = {"start": phases.PUSH_X_ABOVE, "leg": phases.LEG_ABOVE, "lifted": phases.YAW, "carry": phases.CARRY,
           "insert": phases.INSERT, "screw": phases.SCREW_ABOVE}
-STUD_LENGTH = 2 * LEG_HALF_LENGTH - LEG_BODY_LENGTH  # m, the stud's end is at the bore's mouth this far above seated
 CRESTED = 0.0003  # m, a stud this close to the axis inside the bore
-seats = np.asarray(ONE_LEG_THREAD.seats)
 path, n, point = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 sample_residual = "--sample_residual" in sys.argv[4:]
 overrides = [arg for arg in sys.argv[4:] if arg != "--sample_residual"]
@@ -65,14 +62,9 @@ unstable = 0
 def stud_miss(obs) -> tuple[np.ndarray, np.ndarray]:
     """(n,) lateral distance (m) of the stud's end from the nearest hole axis, inf unless upright at the mouth;
     (n,) whether the stud is down on a crest (or further) on a hole's axis."""
-    parts = np.asarray(obs["environment_state"], dtype=np.float64).reshape(n, -1, 7)
-    top_rot, leg_rot = quat_to_matrix(parts[:, 0, 3:]), quat_to_matrix(parts[:, 4, 3:])
-    axis, leg_axis = top_rot[:, :, 2], leg_rot[:, :, 2]
-    holes = parts[:, 0, None, :3] + np.einsum("nij,hj->nhi", top_rot, seats)  # seated leg frames
-    offset = (parts[:, 4, :3] - LEG_HALF_LENGTH * leg_axis)[:, None] - (holes - LEG_HALF_LENGTH * axis[:, None])
-    height = np.einsum("nhi,ni->nh", offset, axis)
-    lateral = np.linalg.norm(offset - height[..., None] * axis[:, None], axis=-1)
-    at_mouth = (height < STUD_LENGTH + 0.005) & (np.einsum("ni,ni->n", axis, leg_axis) > np.cos(np.deg2rad(15)))[:, None]
+    lateral, height, cos_tilt = stud_offsets(obs["environment_state"])
+    lateral = np.linalg.norm(lateral, axis=-1)
+    at_mouth = (height < STUD_LENGTH + 0.005) & (cos_tilt > np.cos(np.deg2rad(15)))[:, None]
     return np.where(at_mouth, lateral, np.inf).min(axis=1), ((lateral < CRESTED) & (height < phases.REST_HEIGHT + 0.001)).any(axis=1)
 
 

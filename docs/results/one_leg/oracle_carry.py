@@ -18,15 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from lerobot_resip.envs import sim as sim_module
-from lerobot_resip.envs.rotation import quat_to_matrix
-from lerobot_resip.envs.scenes import LEG_BODY_LENGTH, LEG_HALF_LENGTH, ONE_LEG_THREAD
+from stud_geometry import STUD_LENGTH, stud_offsets
 
 RADIUS = float(os.environ.get("ORACLE_RADIUS_MM", 20)) / 1000  # m, stud's end within this of a hole's axis
 HEIGHT = float(os.environ.get("ORACLE_HEIGHT_MM", 60)) / 1000  # m, and at most this above the bore's mouth
 GAIN = float(os.environ.get("ORACLE_GAIN", 1.0))
 HELD = 0.05  # m, the leg's centre within this of the tool: in the hand
-STUD_LENGTH = 2 * LEG_HALF_LENGTH - LEG_BODY_LENGTH  # m, the stud's end is this far above seated at the mouth
-seats = np.asarray(ONE_LEG_THREAD.seats)
 original_step = sim_module.BatchedAssemblySim.step
 
 
@@ -34,17 +31,12 @@ def corrected_step(self, action, active=None):
     obs = self.observation()
     n = len(action)
     tool = obs["agent_pos"][:, :3].astype(np.float64)
-    parts = np.asarray(obs["environment_state"], dtype=np.float64).reshape(n, -1, 7)
-    top_rot, leg_rot = quat_to_matrix(parts[:, 0, 3:]), quat_to_matrix(parts[:, 4, 3:])
-    axis, leg_axis = top_rot[:, :, 2], leg_rot[:, :, 2]
-    holes = parts[:, 0, None, :3] + np.einsum("nij,hj->nhi", top_rot, seats)  # seated leg frames
-    offset = (parts[:, 4, :3] - LEG_HALF_LENGTH * leg_axis)[:, None] - (holes - LEG_HALF_LENGTH * axis[:, None])
-    height = np.einsum("nhi,ni->nh", offset, axis)  # stud's end above its seated position, along the axis
-    lateral = offset - height[..., None] * axis[:, None]  # (n, holes, 3), from the axis to the stud's end
+    lateral, height, cos_tilt = stud_offsets(obs["environment_state"])
     nearest = np.linalg.norm(lateral, axis=-1).argmin(axis=1)
     lateral, height = lateral[np.arange(n), nearest], height[np.arange(n), nearest]
-    upright = np.einsum("ni,ni->n", axis, leg_axis) > np.cos(np.deg2rad(15))
-    held = (np.linalg.norm(parts[:, 4, :3] - tool, axis=1) < HELD) & (np.asarray(action)[:, 9] > 0)
+    upright = cos_tilt > np.cos(np.deg2rad(15))
+    leg = np.asarray(obs["environment_state"], dtype=np.float64).reshape(n, -1, 7)[:, 4, :3]
+    held = (np.linalg.norm(leg - tool, axis=1) < HELD) & (np.asarray(action)[:, 9] > 0)
     near = upright & held & (np.linalg.norm(lateral, axis=1) < RADIUS) & (height < STUD_LENGTH + HEIGHT)
     action = np.array(action, dtype=np.float64, copy=True)
     action[near, :2] += GAIN * (tool[near, :2] - lateral[near, :2] - action[near, :2])

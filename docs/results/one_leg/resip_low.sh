@@ -12,7 +12,8 @@
 # The earlier runs, each in an output folder of its own (an existing folder is resumed with its saved
 # settings, whatever the variables say): N_ACTION_STEPS=8 OUT_DIR=outputs/one_leg_resip/low is O16; add
 # INIT_LOG_STD=-1 ACTOR_LR=0.001 for O13, INIT_LOG_STD=-2 ACTOR_LR=0.001 for O14, INIT_LOG_STD=-6
-# ACTOR_LR=0.001 NUM_ITERATIONS=2 for O15, with a new OUT_DIR each.
+# ACTOR_LR=0.001 NUM_ITERATIONS=2 for O15, with a new OUT_DIR each. EVAL_EVERY and EXTRA_ARGS (more trainer
+# flags) serve resip_low_expert_start.sh.
 # Run from the repository root. Output: outputs/one_leg_resip/low_na24 (git-ignored).
 set -euo pipefail
 export HF_HUB_OFFLINE=1 MUJOCO_GL=egl
@@ -28,4 +29,4 @@ fi
   --policy.base_noise_scale=0 --policy.init_log_std=${INIT_LOG_STD:--3.5} \
   --num_envs=64 --num_iterations=$iterations --seed=0 \
   --ppo.num_minibatches=4 --ppo.actor_lr=${ACTOR_LR:-0.00003} --ppo.lr_schedule=constant \
-  --eval_every=20 --eval_episodes=128 --output_dir=$out
+  --eval_every=${EVAL_EVERY:-20} --eval_episodes=128 --output_dir=$out ${EXTRA_ARGS:-}
