@@ -325,6 +325,27 @@ def test_negative_noise_scale_is_one_line_error(base_dir):
     assert_one_line_value_error(excinfo, "base_noise_scale", ">= 0")
 
 
+def test_per_dimension_log_std_sets_each_dimensions_noise_and_survives_save_load(tmp_path, base_dir):
+    log_std = tuple(-3.0 + 0.25 * i for i in range(ACTION_DIM))
+    policy = make_policy(base_dir, init_log_std_per_dim=log_std)
+    batch = obs_batch(2)
+    step = policy.act(batch, deterministic=False, generator=torch.Generator().manual_seed(0))
+    expected_std = torch.tensor(log_std).exp().expand(2, ACTION_DIM)
+    torch.testing.assert_close(step.residual, expected_std * step.noise)  # mean 0: residual = std * noise
+    policy.save_pretrained(tmp_path / "resip")
+    loaded = ResipPolicy.from_pretrained(tmp_path / "resip")
+    assert loaded.config.init_log_std_per_dim == log_std
+    torch.testing.assert_close(loaded.residual.log_std, torch.tensor(log_std))
+
+
+@pytest.mark.parametrize("log_std, fragment", [((-2.0, -2.0), f"one value per action dimension ({ACTION_DIM})"),
+                                               ((float("nan"),) * ACTION_DIM, "finite")])
+def test_bad_per_dimension_log_std_is_one_line_error(base_dir, log_std, fragment):
+    with pytest.raises(ValueError) as excinfo:
+        make_policy(base_dir, init_log_std_per_dim=log_std)
+    assert_one_line_value_error(excinfo, "init_log_std_per_dim", fragment)
+
+
 def test_warm_start_continues_the_previous_chunk_and_resets_per_env(base_dir, monkeypatch):
     # 4 DDIM steps over 100 train steps run at t = 75, 50, 25, 0. Warm-started at t = 10, a chunk
     # is the previous chunk's rest, barely noised, denoised by the single step at t = 0.

@@ -10,9 +10,10 @@ how close to a hole's axis the stud's end came while it was upright and less tha
 (`stud_miss_mm`: percentiles over the episodes that got there; `stud_miss_mm_failed`: over those that failed), in how
 many the stud came down onto a crest (`stud_on_crest`) and in how many the base ever commanded the hand open
 (`opened_hand`). Usage, from the repository root:
-    PYTHONPATH=. .venv/bin/python docs/results/one_leg/handover.py <checkpoint> <episodes> <point> [--sample_residual] [--policy flags]
-`--sample_residual` plays a sample of the residual (its exploration noise, `--init_log_std` for a fresh one) instead of
-its mean.
+    PYTHONPATH=. .venv/bin/python docs/results/one_leg/handover.py <checkpoint> <episodes> <point> [--sample_residual] [--hold=N] [--policy flags]
+`--sample_residual` plays a sample of the residual (its exploration noise, `--init_log_std` or `--init_log_std_per_dim`
+for a fresh one) instead of its mean; `--hold=N` holds each draw for N steps, as `lerobot-resip-train
+--exploration_hold_steps` (the steps counted from the first hand-over). `success_ids` lists the episodes that succeed.
 An episode whose expert never reaches the point (within the episode) is counted apart (`not_reached`).
 """
 
@@ -36,7 +37,8 @@ POINTS = {"start": phases.PUSH_X_ABOVE, "leg": phases.LEG_ABOVE, "lifted": phase
 CRESTED = 0.0003  # m, a stud this close to the axis inside the bore
 path, n, point = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 sample_residual = "--sample_residual" in sys.argv[4:]
-overrides = [arg for arg in sys.argv[4:] if arg != "--sample_residual"]
+hold = int(next((arg.split("=", 1)[1] for arg in sys.argv[4:] if arg.startswith("--hold=")), 1))
+overrides = [arg for arg in sys.argv[4:] if arg != "--sample_residual" and not arg.startswith("--hold=")]
 start = time.perf_counter()
 sim = make_sim(FurnitureEnvConfig(task="one_leg", randomness="low"), n, 1000)
 seeds = episode_seeds(1000, EVAL_SEEDS, 0, n)
@@ -46,6 +48,8 @@ io = PolicyIO(pre, post)
 policy.eval()
 expert = make_expert("one_leg", n, seed=0)
 generator = torch.Generator(device=policy.config.device).manual_seed(1000)
+noise = None  # the exploration draw, held for `hold` steps of play
+played_steps = 0
 
 obs = sim.reset(seeds=seeds)
 policy.reset()
@@ -76,8 +80,11 @@ for t in range(sim.max_episode_steps):
     playing = handed & ~done
     if playing.any():
         with torch.no_grad():
-            step = policy.act(io.batch(obs), deterministic=not sample_residual, generator=generator,
+            if played_steps % hold == 0:
+                noise = None
+            step = policy.act(io.batch(obs), deterministic=not sample_residual, generator=generator, noise=noise,
                               active=torch.as_tensor(playing, device=policy.config.device))
+            noise, played_steps = step.noise, played_steps + 1
         action[playing] = io.env_action(step.action)[playing]
     obs, _, terminated, truncated, info = sim.step(action, active=~done)
     closest, crested = stud_miss(obs)
@@ -98,7 +105,7 @@ def percentiles_mm(values):
 
 
 got_there = handed & np.isfinite(miss)
-print(json.dumps({"policy": path, "overrides": overrides, "sample_residual": sample_residual, "point": point, "episodes": n, "handed_over": m,
+print(json.dumps({"policy": path, "overrides": overrides, "sample_residual": sample_residual, "hold": hold, "point": point, "episodes": n, "handed_over": m,
                   "not_reached": n - m, "successes": k, "success_rate_of_handed": k / max(m, 1),
                   "ci95": wilson_interval(k, m), "mean_handover_step": float(handed_at[handed].mean()) if m else None,
                   "unstable_after_handover": unstable,
@@ -106,4 +113,4 @@ print(json.dumps({"policy": path, "overrides": overrides, "sample_residual": sam
                   "opened_hand": int(opened.sum()),
                   "stud_miss_mm": percentiles_mm(miss[got_there]),
                   "stud_at_mouth_failed": int((got_there & ~success).sum()),
-                  "stud_miss_mm_failed": percentiles_mm(miss[got_there & ~success]), "wall_s": round(time.perf_counter() - start, 1)}))
+                  "stud_miss_mm_failed": percentiles_mm(miss[got_there & ~success]), "success_ids": np.flatnonzero(success).tolist(), "wall_s": round(time.perf_counter() - start, 1)}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,7 +76,12 @@ class ResipConfig(PreTrainedConfig):
         critic_hidden_dims: hidden layer widths of the critic MLP (paper: 256, 256).
         action_scale: factor on the residual before it is added to the normalized base action
             (paper: 0.1, i.e. 5% of each action dimension's range).
-        init_log_std: initial log standard deviation of the residual, per action dimension (paper: -1.0).
+        init_log_std: initial log standard deviation of the residual, the same for every action dimension
+            (paper: -1.0).
+        init_log_std_per_dim: None (paper): `init_log_std` everywhere. A list with one value per action
+            dimension overrides it, so exploration can be wide where the base tolerates it and narrow where
+            it does not (one_leg: noise on the tool's x, y leaves the base's success intact, the same noise
+            on its height and rotation cuts it by three quarters; docs/results/one_leg/README.md).
         learn_log_std: whether PPO trains the log standard deviation (paper: False, fixed).
         obs_clip: the normalized observations the residual and the critic see are clamped to
             [-obs_clip, obs_clip] (paper: 3.0).
@@ -107,6 +113,7 @@ class ResipConfig(PreTrainedConfig):
     critic_hidden_dims: tuple[int, ...] = (256, 256)
     action_scale: float = 0.1
     init_log_std: float = -1.0
+    init_log_std_per_dim: tuple[float, ...] | None = None
     learn_log_std: bool = False
     obs_clip: float = 3.0
     task_features: str | None = None
@@ -143,6 +150,10 @@ class ResipConfig(PreTrainedConfig):
             if not dims or any(d < 1 for d in dims):
                 raise ValueError(f"`{name}` must be a non-empty list of positive widths, got {dims}")
             setattr(self, name, dims)
+        if self.init_log_std_per_dim is not None:
+            self.init_log_std_per_dim = tuple(float(v) for v in self.init_log_std_per_dim)
+            if not self.init_log_std_per_dim or not all(math.isfinite(v) for v in self.init_log_std_per_dim):
+                raise ValueError(f"`init_log_std_per_dim` must be finite numbers, got {self.init_log_std_per_dim}")
         if self.task_features is not None:
             get_task(self.task_features)  # a one-line error naming the known tasks
         if self.base_config is None and self.base_path is not None:

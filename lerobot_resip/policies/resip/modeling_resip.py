@@ -74,14 +74,22 @@ class ResidualActor(nn.Module):
     """Gaussian residual: mean from an MLP whose last layer starts at zero, state-independent log-std.
 
     The output layer is orthogonal with gain 0 and has no bias, so the residual mean is exactly 0
-    until PPO moves it: a fresh ResiP policy acts exactly like its base.
+    until PPO moves it: a fresh ResiP policy acts exactly like its base. `init_log_std` is one value for
+    every action dimension or a sequence of one per dimension.
     """
 
-    def __init__(self, in_dim: int, action_dim: int, hidden_dims: tuple[int, ...], init_log_std: float,
-                 learn_log_std: bool):
+    def __init__(self, in_dim: int, action_dim: int, hidden_dims: tuple[int, ...],
+                 init_log_std: float | tuple[float, ...], learn_log_std: bool):
         super().__init__()
         self.mean = _mlp(in_dim, hidden_dims, action_dim, out_gain=0.0, out_bias=None)
-        log_std = torch.full((action_dim,), float(init_log_std))
+        if isinstance(init_log_std, tuple | list):
+            if len(init_log_std) != action_dim:
+                raise ValueError(
+                    f"`init_log_std_per_dim` needs one value per action dimension ({action_dim}), got {len(init_log_std)}"
+                )
+            log_std = torch.tensor(init_log_std, dtype=torch.float32)
+        else:
+            log_std = torch.full((action_dim,), float(init_log_std))
         self.log_std = nn.Parameter(log_std, requires_grad=learn_log_std)
 
     def forward(self, residual_input: Tensor) -> Normal:
@@ -215,8 +223,9 @@ class ResipPolicy(PreTrainedPolicy):
             in_dim += self.task_features.dim
             if load_base_weights:  # a resip checkpoint's weights hold the statistics already
                 self.task_features.set_stats(_fresh_policy_stats(config, kwargs.get("dataset_stats")))
+        init_log_std = config.init_log_std if config.init_log_std_per_dim is None else config.init_log_std_per_dim
         self.residual = ResidualActor(
-            in_dim, self.action_dim, config.residual_hidden_dims, config.init_log_std, config.learn_log_std
+            in_dim, self.action_dim, config.residual_hidden_dims, init_log_std, config.learn_log_std
         )
         self.critic = Critic(in_dim, config.critic_hidden_dims)
 

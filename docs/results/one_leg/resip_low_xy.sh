@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# O25: expert-started episodes (resip_low_expert_start.sh) exploring mostly along the tool's x and y. From
+# `carry`, noise on the tool's height and rotation is what costs the base its successes (explore_dims.sh:
+# 2 mm a step on x, y alone keeps 21 of 64, on every dimension 5). Log-std -2 on x, y (about 2 mm) and -4 on
+# the rest (0.3 mm, about 0.1 degree), each draw held for 6 steps (on x, y alone this changes the outcome of 24
+# of 64 episodes: 11 rescued, 13 lost). The actor's learning rate is 3e-5: at O20's 1e-4 the narrow dimensions
+# took the approximate KL of the first updates to 0.12-0.78. Re-running it continues the run from its last
+# checkpoint.
+# Run from the repository root. Output: outputs/one_leg_resip/low_xy (git-ignored).
+set -euo pipefail
+export OUT_DIR=${OUT_DIR:-outputs/one_leg_resip/low_xy} HOLD_STEPS=6 LOG_STD=-2 ACTOR_LR=0.00003
+export POLICY_ARGS="--policy.init_log_std_per_dim=[-2,-2,-4,-4,-4,-4,-4,-4,-4,-4]"
+exec "$(dirname "$0")/resip_low_expert_start.sh"
