@@ -9,7 +9,7 @@
 # rate 1e-4 (the approximate KL per update of O19, whose noise was -3.5 at 3e-5). The trainer's
 # evaluations, and resip_low_eval.sh's, start every episode from the reset, as the task's.
 # HOLD_STEPS=24 holds each exploration draw for a chunk (O21; output .../low_expert_start_hold24); LOG_STD=-2
-# with it is O24 (output .../low_expert_start_hold24_m2). POLICY_ARGS adds policy flags (resip_low_xy.sh). The rest
+# with it is O24 (output .../low_expert_start_hold24_m2). MORE_ARGS adds trainer flags (resip_low_xy.sh). The rest
 # of the run's settings are resip_low.sh's.
 # Re-running it continues the run from its last checkpoint; NUM_ITERATIONS raises the total.
 # Run from the repository root. Output: outputs/one_leg_resip/low_expert_start (git-ignored).
@@ -18,5 +18,5 @@ hold=${HOLD_STEPS:-1}
 log_std=${LOG_STD:--3}
 export OUT_DIR=${OUT_DIR:-outputs/one_leg_resip/low_expert_start$([ "$hold" = 1 ] || echo _hold$hold)$([ "$log_std" = -3 ] || echo _m${log_std#-})}
 export INIT_LOG_STD=$log_std ACTOR_LR=${ACTOR_LR:-0.0001} EVAL_EVERY=10 N_ACTION_STEPS=24
-export EXTRA_ARGS="--expert_start_phase=carry --expert_start_fraction=0.75 --exploration_hold_steps=$hold ${POLICY_ARGS:-}"
+export EXTRA_ARGS="--expert_start_phase=carry --expert_start_fraction=0.75 --exploration_hold_steps=$hold ${MORE_ARGS:-}"
 exec "$(dirname "$0")/resip_low.sh"
