@@ -11,6 +11,6 @@
 set -euo pipefail
 lambda=${GAE_LAMBDA:-0.95}
 export OUT_DIR=${OUT_DIR:-outputs/one_leg_resip/low_xy$([ "$lambda" = 0.95 ] || echo _lambda$lambda)}
-export HOLD_STEPS=6 LOG_STD=-2 ACTOR_LR=0.00003
+export HOLD_STEPS=6 LOG_STD=-2 ACTOR_LR=${ACTOR_LR:-0.00003}
 export MORE_ARGS="--policy.init_log_std_per_dim=[-2,-2,-4,-4,-4,-4,-4,-4,-4,-4] --ppo.gae_lambda=$lambda"
 exec "$(dirname "$0")/resip_low_expert_start.sh"
