@@ -113,3 +113,30 @@ def test_unknown_task_or_wrong_env_state_is_one_line_error(tmp_path, base_dir):
     with pytest.raises(ValueError, match="needs observation.environment_state of 14") as excinfo:
         TaskFeatures("peg_in_hole", 10.0, state_dim=16, env_dim=21, action_dim=10)
     assert "\n" not in str(excinfo.value)
+
+
+def test_a_child_that_fits_several_places_is_measured_from_the_nearest():
+    """one_leg's leg screws into any of four holes: the offset is to the hole it is over, not to hole 0
+    (11 cm away in x and y, beyond the clip)."""
+    from lerobot_resip.envs.scenes import ONE_LEG_THREAD
+    from lerobot_resip.envs.tasks import get_task
+    from lerobot_resip.policies.resip.task_features import TaskFeatures
+
+    parts = get_task("one_leg").parts
+    features = TaskFeatures("one_leg", 10.0, state_dim=16, env_dim=7 * len(parts), action_dim=10)
+    features.set_stats({key: {"min": -torch.ones(dim), "max": torch.ones(dim)}  # normalized == raw
+                        for key, dim in ((OBS_STATE, 16), (OBS_ENV_STATE, 7 * len(parts)), (ACTION, 10))})
+    yaw = 0.1  # rad, the top's
+    top_quat = np.array([np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)])
+    top = np.array([0.54, 0.02, 0.0125])
+    miss = np.array([0.003, -0.002, 0.04])  # m, the leg above hole 2's seat, a little off its axis
+    poses = np.tile([0, 0, 0, 1, 0, 0, 0], (len(parts), 1)).astype(float)
+    poses[parts.index("square_table_top")] = [*top, *top_quat]
+    for hole in (2, 1):
+        seat = top + quat_to_matrix(top_quat[None])[0] @ np.array(ONE_LEG_THREAD.seats[hole])
+        poses[parts.index("square_table_leg4"), :3] = seat + miss
+        env_state = torch.as_tensor(poses.reshape(1, -1), dtype=torch.float32)
+
+        offset = features(torch.zeros(1, 16), env_state, torch.zeros(1, 10))[0, :3]
+
+        np.testing.assert_allclose(offset.numpy(), -100 * miss, atol=1e-4)

@@ -5,11 +5,12 @@ correction a precise insertion needs near the hole (move the tool by the peg-to-
 difference of two normalized coordinates whose scales differ per feature, and the fine offsets that
 matter (millimetres) are a tiny fraction of each feature's range. These features state those offsets
 directly, in centimetres: for every assembly pair of the task, how far the child part is from its
-assembled position, and how far the base action's commanded tool position is from the tool.
+nearest assembled position, and how far the base action's commanded tool position is from the tool.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE
 from torch import Tensor, nn
@@ -34,7 +35,11 @@ class TaskFeatures(nn.Module):
 
     Per assembly pair of `task`: the child part's assembled position minus its current position (x, y,
     z, robot base frame), the assembled position being the parent's pose applied to the pair's
-    `relative_pos`. Then the base action's commanded tool position minus the tool position (x, y).
+    `relative_pos`, or, for a child that fits several places (one_leg's leg, any of four holes), to
+    whichever of `AssemblyPair.positions` is nearest the child: the place it is being brought to. (One
+    place only would be 11 cm in x and in y from the hole the expert and its clones use, beyond the
+    clip: the offset that decides the insertion would not be seen.) Then the base action's commanded
+    tool position minus the tool position (x, y).
 
     The min-max statistics that undo the normalization are buffers (`set_stats`), so they are saved in
     the policy's weights and a checkpoint needs nothing else to compute the features.
@@ -54,6 +59,18 @@ class TaskFeatures(nn.Module):
         self.parent = [spec.parts.index(pair.parent) for pair in spec.pairs]
         self.register_buffer(
             "relative_pos", torch.tensor([pair.relative_pos for pair in spec.pairs], dtype=torch.float32)
+        )
+        # (pairs, K - 1, 3) the other places each child fits (`AssemblyPair.other_positions`), padded
+        # with its first; not saved: the task defines them, and checkpoints load as they were made.
+        others = max(len(pair.other_positions) for pair in spec.pairs)
+        self.register_buffer(
+            "other_positions",
+            torch.tensor(
+                np.array([[*pair.other_positions] + [pair.relative_pos] * (others - len(pair.other_positions))
+                          for pair in spec.pairs]).reshape(len(spec.pairs), others, 3),
+                dtype=torch.float32,
+            ),
+            persistent=False,
         )
         for (_, name), dim in zip(_STATS, (state_dim, env_dim, action_dim), strict=True):
             self.register_buffer(f"{name}_min", torch.zeros(dim))
@@ -84,9 +101,13 @@ class TaskFeatures(nn.Module):
         state, base_action = self._raw(state, "state"), self._raw(base_action.to(state.dtype), "action")
         poses = self._raw(env_state, "env").reshape(len(env_state), -1, PART_POSE_DIM)
         features = []
+        batch, places = len(poses), 1 + self.other_positions.shape[1]
         for pair, (child, parent) in enumerate(zip(self.child, self.parent, strict=True)):
-            parent_pose = poses[:, parent]
-            goal = parent_pose[:, :3] + _rotate(parent_pose[:, 3:], self.relative_pos[pair].expand(len(poses), 3))
-            features.append(goal - poses[:, child, :3])
+            parent_pose = poses[:, parent].repeat_interleave(places, dim=0)
+            relative = torch.cat([self.relative_pos[pair, None], self.other_positions[pair]])  # (K, 3), parent frame
+            goals = parent_pose[:, :3] + _rotate(parent_pose[:, 3:], relative.repeat(batch, 1))
+            offsets = goals.reshape(batch, places, 3) - poses[:, child, None, :3]
+            nearest = offsets.norm(dim=-1).argmin(dim=1)
+            features.append(offsets[torch.arange(batch), nearest])
         features.append(base_action[:, TOOL_XY] - state[:, TOOL_XY])
         return (100 * torch.cat(features, dim=-1)).clamp(-self.clip_cm, self.clip_cm)
