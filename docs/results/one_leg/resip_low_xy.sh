@@ -7,6 +7,8 @@
 # took the approximate KL of the first updates to 0.12-0.78. GAE_LAMBDA=1 (O26; output .../low_xy_lambda1)
 # credits every step's draw with the episode's outcome (less the critic's value) instead of GAE's 0.95, whose
 # credit fades by a factor e every 20 steps. Re-running it continues the run from its last checkpoint.
+# O27 is this script at 2a7bcd7 (task features measured from the nearest hole) with
+# OUT_DIR=outputs/one_leg_resip/low_xy_nearest; O25 and O26 ran before that fix.
 # Run from the repository root. Output: outputs/one_leg_resip/low_xy (git-ignored).
 set -euo pipefail
 lambda=${GAE_LAMBDA:-0.95}
