@@ -129,7 +129,7 @@ def test_a_child_that_fits_several_places_is_measured_from_the_nearest():
     yaw = 0.1  # rad, the top's
     top_quat = np.array([np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)])
     top = np.array([0.54, 0.02, 0.0125])
-    miss = np.array([0.003, -0.002, 0.04])  # m, the leg above hole 2's seat, a little off its axis
+    miss = np.array([0.003, -0.002, 0.04])  # m, the leg above a hole's seat, a little off its axis
     poses = np.tile([0, 0, 0, 1, 0, 0, 0], (len(parts), 1)).astype(float)
     poses[parts.index("square_table_top")] = [*top, *top_quat]
     for hole in (2, 1):

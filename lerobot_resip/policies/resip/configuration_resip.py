@@ -89,9 +89,9 @@ class ResipConfig(PreTrainedConfig):
             state and base action only. A `furniture` task name (e.g. `peg_in_hole`): they also see
             task-space offsets in cm (`task_features.TaskFeatures`): per assembly pair of that task, the
             child part's assembled position (the nearest, where it fits several) minus its position (x, y,
-            z), and the base action's tool target minus the tool position (x, y). Near the hole the insertion's correction is then a
-            simple function of the input. Measured effect: docs/results/README.md ("What let PPO lift
-            the base").
+            z), and the base action's tool target minus the tool position (x, y). Near the hole the
+            insertion's correction is then a simple function of the input. Measured effect:
+            docs/results/README.md ("What let PPO lift the base").
         task_feature_clip_cm: the task-space offsets are clamped to +-this many cm (10: beyond that, only
             the direction matters to a correction of `action_scale` size).
         normalization_mapping: normalization per feature type; min-max for state, environment state and
