@@ -111,6 +111,9 @@ def departures_from_paper(policy: ResipConfig, train: dict | None) -> list[str]:
     if policy.init_log_std_per_dim is not None:
         items.append(f"The residual's initial log-std is set per action dimension, {list(policy.init_log_std_per_dim)} "
                      f"(paper: {PAPER_RESIDUAL['init_log_std']} for every dimension).")
+    if policy.residual_action_dims is not None:
+        items.append(f"The residual corrects action dimensions {list(policy.residual_action_dims)} only; "
+                     "the paper's corrects every dimension.")
     if policy.base_warm_start_timestep:
         items.append(f"DDIM warm-started from the previous chunk at timestep {policy.base_warm_start_timestep} "
                      "(the reference code's quirk, not in the paper's text).")

@@ -338,6 +338,30 @@ def test_per_dimension_log_std_sets_each_dimensions_noise_and_survives_save_load
     torch.testing.assert_close(loaded.residual.log_std, torch.tensor(log_std))
 
 
+def test_a_residual_on_chosen_dimensions_leaves_the_others_to_the_base_and_survives_save_load(tmp_path, base_dir):
+    log_std = tuple(-3.0 + 0.25 * i for i in range(ACTION_DIM))
+    policy = make_policy(base_dir, residual_action_dims=(1, 0), init_log_std_per_dim=log_std)
+    batch = obs_batch(3)
+    step = policy.act(batch, deterministic=False, generator=torch.Generator().manual_seed(0))
+    assert step.residual.shape == (3, 2) and step.logprob.shape == (3,)
+    torch.testing.assert_close(step.residual, torch.tensor([log_std[1], log_std[0]]).exp() * step.noise)
+    moved = step.action - step.base_action
+    torch.testing.assert_close(moved[:, [1, 0]], policy.config.action_scale * step.residual)
+    assert torch.equal(moved[:, 2:], torch.zeros_like(moved[:, 2:]))  # every other dimension is the base's
+    policy.save_pretrained(tmp_path / "resip")
+    loaded = ResipPolicy.from_pretrained(tmp_path / "resip")
+    assert loaded.config.residual_action_dims == (1, 0)
+    torch.testing.assert_close(loaded.residual.log_std, torch.tensor([log_std[1], log_std[0]]))
+
+
+@pytest.mark.parametrize("dims, fragment", [((0, 0), "distinct"), ((-1,), "distinct"),
+                                            ((0, ACTION_DIM), f"below the action dimension ({ACTION_DIM})")])
+def test_bad_residual_action_dims_is_one_line_error(base_dir, dims, fragment):
+    with pytest.raises(ValueError) as excinfo:
+        make_policy(base_dir, residual_action_dims=dims)
+    assert_one_line_value_error(excinfo, "residual_action_dims", fragment)
+
+
 @pytest.mark.parametrize("log_std, fragment", [((-2.0, -2.0), f"one value per action dimension ({ACTION_DIM})"),
                                                ((float("nan"),) * ACTION_DIM, "finite")])
 def test_bad_per_dimension_log_std_is_one_line_error(base_dir, log_std, fragment):

@@ -183,6 +183,15 @@ def test_checkpoints_and_exact_resume(base, tmp_path):
         torch.testing.assert_close(a[key], b[key], msg=key)
 
 
+def test_a_residual_on_chosen_dimensions_trains_only_those(base, tmp_path):
+    cfg = train_cfg(base, tmp_path / "run", iterations=1)
+    cfg.policy = ResipConfig(base_path=str(base), device="cpu", push_to_hub=False, residual_action_dims=(0, 1))
+    train(cfg)
+    trained = ResipPolicy.from_pretrained(str(tmp_path / "run" / "checkpoints" / "last" / "pretrained_model"))
+    assert trained.config.residual_action_dims == (0, 1) and trained.residual.log_std.shape == (2,)
+    assert trained.residual.mean[-1].weight.abs().sum() > 0  # PPO moved the mean off its zero start
+
+
 def test_eval_is_deterministic_for_the_same_seeds(base, tmp_path):
     def evaluate(seed: int, name: str) -> dict:
         cfg = EvalResidualConfig(

@@ -82,6 +82,12 @@ class ResipConfig(PreTrainedConfig):
             dimension overrides it, so exploration can be wide where the base tolerates it and narrow where
             it does not (one_leg: noise on the tool's x, y leaves the base's success intact, the same noise
             on its height and rotation cuts it by three quarters; docs/results/one_leg/README.md).
+        residual_action_dims: None (paper): the residual corrects every action dimension. A list of action
+            indices (e.g. [0, 1], the tool's x and y): it corrects those only; its mean, noise and
+            log-probabilities have one entry per listed dimension, and every other dimension executes the
+            base's action exactly. `init_log_std_per_dim` still lists one value per action dimension. Where the
+            base tolerates exploration on a few dimensions only (one_leg: x and y), the others then cannot
+            drift under PPO's updates, and the approximate KL counts only the dimensions that explore.
         learn_log_std: whether PPO trains the log standard deviation (paper: False, fixed).
         obs_clip: the normalized observations the residual and the critic see are clamped to
             [-obs_clip, obs_clip] (paper: 3.0).
@@ -114,6 +120,7 @@ class ResipConfig(PreTrainedConfig):
     action_scale: float = 0.1
     init_log_std: float = -1.0
     init_log_std_per_dim: tuple[float, ...] | None = None
+    residual_action_dims: tuple[int, ...] | None = None
     learn_log_std: bool = False
     obs_clip: float = 3.0
     task_features: str | None = None
@@ -154,6 +161,11 @@ class ResipConfig(PreTrainedConfig):
             self.init_log_std_per_dim = tuple(float(v) for v in self.init_log_std_per_dim)
             if not self.init_log_std_per_dim or not all(math.isfinite(v) for v in self.init_log_std_per_dim):
                 raise ValueError(f"`init_log_std_per_dim` must be finite numbers, got {self.init_log_std_per_dim}")
+        if self.residual_action_dims is not None:
+            dims = tuple(int(d) for d in self.residual_action_dims)
+            if not dims or len(set(dims)) != len(dims) or min(dims) < 0:
+                raise ValueError(f"`residual_action_dims` must be distinct action indices >= 0, got {dims}")
+            self.residual_action_dims = dims
         if self.task_features is not None:
             get_task(self.task_features)  # a one-line error naming the known tasks
         if self.base_config is None and self.base_path is not None:

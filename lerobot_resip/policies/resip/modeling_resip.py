@@ -223,9 +223,23 @@ class ResipPolicy(PreTrainedPolicy):
             in_dim += self.task_features.dim
             if load_base_weights:  # a resip checkpoint's weights hold the statistics already
                 self.task_features.set_stats(_fresh_policy_stats(config, kwargs.get("dataset_stats")))
-        init_log_std = config.init_log_std if config.init_log_std_per_dim is None else config.init_log_std_per_dim
+        # The action dimensions the residual corrects (all by default); `combine` adds it to those only.
+        residual_dims = config.residual_action_dims or tuple(range(self.action_dim))
+        if max(residual_dims) >= self.action_dim:
+            raise ValueError(
+                f"`residual_action_dims` must be below the action dimension ({self.action_dim}), got {residual_dims}"
+            )
+        self.register_buffer("residual_action_index", torch.tensor(residual_dims), persistent=False)
+        init_log_std = config.init_log_std
+        if config.init_log_std_per_dim is not None:
+            if len(config.init_log_std_per_dim) != self.action_dim:
+                raise ValueError(
+                    f"`init_log_std_per_dim` needs one value per action dimension ({self.action_dim}), "
+                    f"got {len(config.init_log_std_per_dim)}"
+                )
+            init_log_std = tuple(config.init_log_std_per_dim[d] for d in residual_dims)
         self.residual = ResidualActor(
-            in_dim, self.action_dim, config.residual_hidden_dims, init_log_std, config.learn_log_std
+            in_dim, len(residual_dims), config.residual_hidden_dims, init_log_std, config.learn_log_std
         )
         self.critic = Critic(in_dim, config.critic_hidden_dims)
 
@@ -363,8 +377,9 @@ class ResipPolicy(PreTrainedPolicy):
         return self.critic(residual_input)
 
     def combine(self, base_action: Tensor, residual: Tensor) -> Tensor:
-        """The executed normalized action: base_action + action_scale * residual."""
-        return base_action + self.config.action_scale * residual
+        """The executed normalized action: base_action + action_scale * residual, the residual added to
+        `residual_action_dims` only (every dimension by default)."""
+        return base_action.index_add(-1, self.residual_action_index, self.config.action_scale * residual)
 
     @torch.no_grad()
     def act(
