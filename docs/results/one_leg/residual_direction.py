@@ -1,0 +1,78 @@
+"""Does PPO move the one_leg residual toward the correction that works? O23's hand-written correction
+(oracle_carry.py) puts the stud on the hole's axis while the leg is upright in the closed hand near a hole; it
+lifts the base from 10.5% to 50.8%. This plays a trained residual's mean through handover.py (the expert hands
+over at a point, the policy plays the rest) and, at every step in that same region, compares the residual's
+executed xy correction r (metres: the env action minus the base's) with the oracle's o (the xy target that puts
+the stud on the axis, minus the base's). Printed as one JSON line: the steps compared, the median |o| and |r| in
+mm (and the median |r| at the policy's other steps), the mean cosine of r and o, the share of steps with r . o > 0, and the gain sum(r . o) / sum(o . o) (1: the
+oracle's correction; 0: none along it).
+
+usage, from the repository root (handover.py's arguments):
+    PYTHONPATH=. .venv/bin/python docs/results/one_leg/residual_direction.py <resip checkpoint> <episodes> <point>
+"""
+
+import json
+import runpy
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from lerobot_resip.envs import sim as sim_module
+from lerobot_resip.policies.resip.modeling_resip import ResipPolicy
+from lerobot_resip.rl.rollout import PolicyIO
+from stud_geometry import STUD_LENGTH, stud_offsets
+
+# The region of oracle_carry.py's correction (its defaults).
+RADIUS, HEIGHT, HELD = 0.020, 0.060, 0.05  # m
+last = {}  # this control step's policy output: the ResipStep, then its env actions with and without the residual
+original_act, original_env_action, original_step = ResipPolicy.act, PolicyIO.env_action, sim_module.BatchedAssemblySim.step
+pairs = []  # (r, o) per compared step, metres
+elsewhere = []  # |r| (metres) at the policy's other steps
+
+
+def act(self, *args, **kwargs):
+    last["step"] = step = original_act(self, *args, **kwargs)
+    return step
+
+
+def env_action(self, action):
+    out = original_env_action(self, action)
+    if "step" in last and action is last["step"].action:
+        last["executed"], last["base"] = out, original_env_action(self, last["step"].base_action)
+    return out
+
+
+def step(self, action, active=None):
+    if "executed" in last:
+        obs = self.observation()
+        n = len(action)
+        tool = obs["agent_pos"][:, :3].astype(np.float64)
+        lateral, height, cos_tilt = stud_offsets(obs["environment_state"])
+        nearest = np.linalg.norm(lateral, axis=-1).argmin(axis=1)
+        lateral, height = lateral[np.arange(n), nearest], height[np.arange(n), nearest]
+        leg = np.asarray(obs["environment_state"], dtype=np.float64).reshape(n, -1, 7)[:, 4, :3]
+        executed, base = np.asarray(last.pop("executed"), np.float64), np.asarray(last.pop("base"), np.float64)
+        played = np.isclose(np.asarray(action, np.float64)[:, :2], executed[:, :2]).all(axis=1)
+        held = (np.linalg.norm(leg - tool, axis=1) < HELD) & (executed[:, 9] > 0)
+        near = (played & (cos_tilt > np.cos(np.deg2rad(15))) & held & (np.linalg.norm(lateral, axis=1) < RADIUS)
+                & (height < STUD_LENGTH + HEIGHT))
+        r = executed[near, :2] - base[near, :2]
+        o = tool[near, :2] - lateral[near, :2] - base[near, :2]
+        pairs.extend(zip(r, o))
+        elsewhere.extend(np.linalg.norm(executed[played & ~near, :2] - base[played & ~near, :2], axis=1))
+    return original_step(self, action, active)
+
+
+ResipPolicy.act, PolicyIO.env_action, sim_module.BatchedAssemblySim.step = act, env_action, step
+runpy.run_path(str(Path(__file__).with_name("handover.py")), run_name="__main__")  # prints handover.py's line
+r, o = (np.array([p[i] for p in pairs]).reshape(-1, 2) for i in (0, 1))
+dot = (r * o).sum(axis=1)
+norms = np.linalg.norm(r, axis=1) * np.linalg.norm(o, axis=1)
+print(json.dumps({"policy": sys.argv[1], "steps_compared": len(pairs),
+                  "oracle_mm_median": round(float(np.median(np.linalg.norm(o, axis=1))) * 1000, 2) if pairs else None,
+                  "residual_mm_median": round(float(np.median(np.linalg.norm(r, axis=1))) * 1000, 2) if pairs else None,
+                  "residual_mm_median_elsewhere": round(float(np.median(elsewhere)) * 1000, 2) if elsewhere else None,
+                  "cosine_mean": round(float(np.mean(dot[norms > 0] / norms[norms > 0])), 3) if (norms > 0).any() else None,
+                  "share_along": round(float(np.mean(dot > 0)), 3) if pairs else None,
+                  "gain": round(float(dot.sum() / (o * o).sum()), 3) if pairs else None}))
