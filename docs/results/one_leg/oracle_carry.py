@@ -18,28 +18,18 @@ from pathlib import Path
 import numpy as np
 
 from lerobot_resip.envs import sim as sim_module
-from stud_geometry import STUD_LENGTH, stud_offsets
+from stud_geometry import ORACLE_HEIGHT, ORACLE_RADIUS, oracle_region
 
-RADIUS = float(os.environ.get("ORACLE_RADIUS_MM", 20)) / 1000  # m, stud's end within this of a hole's axis
-HEIGHT = float(os.environ.get("ORACLE_HEIGHT_MM", 60)) / 1000  # m, and at most this above the bore's mouth
+RADIUS = float(os.environ.get("ORACLE_RADIUS_MM", ORACLE_RADIUS * 1000)) / 1000  # m, stud's end within this of a hole's axis
+HEIGHT = float(os.environ.get("ORACLE_HEIGHT_MM", ORACLE_HEIGHT * 1000)) / 1000  # m, and at most this above the bore's mouth
 GAIN = float(os.environ.get("ORACLE_GAIN", 1.0))
-HELD = 0.05  # m, the leg's centre within this of the tool: in the hand
 original_step = sim_module.BatchedAssemblySim.step
 
 
 def corrected_step(self, action, active=None):
-    obs = self.observation()
-    n = len(action)
-    tool = obs["agent_pos"][:, :3].astype(np.float64)
-    lateral, height, cos_tilt = stud_offsets(obs["environment_state"])
-    nearest = np.linalg.norm(lateral, axis=-1).argmin(axis=1)
-    lateral, height = lateral[np.arange(n), nearest], height[np.arange(n), nearest]
-    upright = cos_tilt > np.cos(np.deg2rad(15))
-    leg = np.asarray(obs["environment_state"], dtype=np.float64).reshape(n, -1, 7)[:, 4, :3]
-    held = (np.linalg.norm(leg - tool, axis=1) < HELD) & (np.asarray(action)[:, 9] > 0)
-    near = upright & held & (np.linalg.norm(lateral, axis=1) < RADIUS) & (height < STUD_LENGTH + HEIGHT)
     action = np.array(action, dtype=np.float64, copy=True)
-    action[near, :2] += GAIN * (tool[near, :2] - lateral[near, :2] - action[near, :2])
+    near, tool, lateral = oracle_region(self.observation(), action[:, 9], RADIUS, HEIGHT)
+    action[near, :2] += GAIN * (tool[near] - lateral[near] - action[near, :2])
     return original_step(self, action, active)
 
 

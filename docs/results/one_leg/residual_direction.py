@@ -21,10 +21,8 @@ import numpy as np
 from lerobot_resip.envs import sim as sim_module
 from lerobot_resip.policies.resip.modeling_resip import ResipPolicy
 from lerobot_resip.rl.rollout import PolicyIO
-from stud_geometry import STUD_LENGTH, stud_offsets
+from stud_geometry import oracle_region
 
-# The region of oracle_carry.py's correction (its defaults).
-RADIUS, HEIGHT, HELD = 0.020, 0.060, 0.05  # m
 last = {}  # this control step's policy output: the ResipStep, then its env actions with and without the residual
 original_act, original_env_action, original_step = ResipPolicy.act, PolicyIO.env_action, sim_module.BatchedAssemblySim.step
 pairs = []  # (r, o) per compared step, metres
@@ -45,20 +43,12 @@ def env_action(self, action):
 
 def step(self, action, active=None):
     if "executed" in last:
-        obs = self.observation()
-        n = len(action)
-        tool = obs["agent_pos"][:, :3].astype(np.float64)
-        lateral, height, cos_tilt = stud_offsets(obs["environment_state"])
-        nearest = np.linalg.norm(lateral, axis=-1).argmin(axis=1)
-        lateral, height = lateral[np.arange(n), nearest], height[np.arange(n), nearest]
-        leg = np.asarray(obs["environment_state"], dtype=np.float64).reshape(n, -1, 7)[:, 4, :3]
         executed, base = np.asarray(last.pop("executed"), np.float64), np.asarray(last.pop("base"), np.float64)
+        near, tool, lateral = oracle_region(self.observation(), executed[:, 9])
         played = np.isclose(np.asarray(action, np.float64)[:, :2], executed[:, :2]).all(axis=1)
-        held = (np.linalg.norm(leg - tool, axis=1) < HELD) & (executed[:, 9] > 0)
-        near = (played & (cos_tilt > np.cos(np.deg2rad(15))) & held & (np.linalg.norm(lateral, axis=1) < RADIUS)
-                & (height < STUD_LENGTH + HEIGHT))
+        near &= played
         r = executed[near, :2] - base[near, :2]
-        o = tool[near, :2] - lateral[near, :2] - base[near, :2]
+        o = tool[near] - lateral[near] - base[near, :2]
         pairs.extend(zip(r, o))
         elsewhere.extend(np.linalg.norm(executed[played & ~near, :2] - base[played & ~near, :2], axis=1))
     return original_step(self, action, active)

@@ -1,5 +1,5 @@
 """Where leg 4's stud is relative to the table top's holes, from a one_leg observation (handover.py,
-oracle_carry.py)."""
+oracle_carry.py, residual_direction.py)."""
 
 import numpy as np
 
@@ -22,3 +22,25 @@ def stud_offsets(environment_state: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     height = np.einsum("nhi,ni->nh", offset, axis)
     lateral = offset - height[..., None] * axis[:, None]
     return lateral, height, np.einsum("ni,ni->n", axis, leg_axis)
+
+
+# O23's region (oracle_carry.py's defaults): the leg upright in the closed hand, its stud near a hole and above it.
+ORACLE_RADIUS = 0.020  # m, the stud's end within this of a hole's axis
+ORACLE_HEIGHT = 0.060  # m, and at most this above the bore's mouth
+HELD = 0.05  # m, the leg's centre within this of the tool: in the hand
+
+
+def oracle_region(obs: dict, gripper: np.ndarray, radius: float = ORACLE_RADIUS,
+                  height_above: float = ORACLE_HEIGHT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(n,) whether each env is in O23's region given its gripper command (> 0: closed), (n, 2) the tool's xy
+    and (n, 2) the stud's lateral xy offset from the nearest hole's axis, metres."""
+    n = len(gripper)
+    tool = obs["agent_pos"][:, :3].astype(np.float64)
+    lateral, height, cos_tilt = stud_offsets(obs["environment_state"])
+    nearest = np.linalg.norm(lateral, axis=-1).argmin(axis=1)
+    lateral, height = lateral[np.arange(n), nearest], height[np.arange(n), nearest]
+    leg = np.asarray(obs["environment_state"], dtype=np.float64).reshape(n, -1, 7)[:, 4, :3]
+    held = (np.linalg.norm(leg - tool, axis=1) < HELD) & (gripper > 0)
+    near = ((cos_tilt > np.cos(np.deg2rad(15))) & held & (np.linalg.norm(lateral, axis=1) < radius)
+            & (height < STUD_LENGTH + height_above))
+    return near, tool[:, :2], lateral[:, :2]

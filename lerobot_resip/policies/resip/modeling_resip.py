@@ -82,11 +82,7 @@ class ResidualActor(nn.Module):
                  init_log_std: float | tuple[float, ...], learn_log_std: bool):
         super().__init__()
         self.mean = _mlp(in_dim, hidden_dims, action_dim, out_gain=0.0, out_bias=None)
-        if isinstance(init_log_std, tuple | list):
-            if len(init_log_std) != action_dim:
-                raise ValueError(
-                    f"`init_log_std_per_dim` needs one value per action dimension ({action_dim}), got {len(init_log_std)}"
-                )
+        if isinstance(init_log_std, tuple | list):  # one per dimension (ResipPolicy checks the count)
             log_std = torch.tensor(init_log_std, dtype=torch.float32)
         else:
             log_std = torch.full((action_dim,), float(init_log_std))
