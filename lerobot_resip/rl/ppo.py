@@ -7,10 +7,10 @@ toy problem of the tests:
     critic(x) -> (B,) state values
 
 The defaults are the paper's (ResiP, Table VI/IX and the authors' code): one full batch, 50 epochs,
-clipped surrogate (0.2) without value clipping, no entropy bonus, value coefficient 1, gradient norm
-clipped to 1, early stop when the k3 estimate of the KL exceeds 0.1, separate AdamW optimizers for
-the actor (3e-4, warm-up 5 iterations) and the critic (5e-3), cosine learning-rate decay, normalized
-advantages, and timeouts treated as terminal (no bootstrap at the end of an episode).
+clipped surrogate (0.2) without value clipping, no entropy bonus, no penalty on the action's mean, value
+coefficient 1, gradient norm clipped to 1, early stop when the k3 estimate of the KL exceeds 0.1, separate
+AdamW optimizers for the actor (3e-4, warm-up 5 iterations) and the critic (5e-3), cosine learning-rate
+decay, normalized advantages, and timeouts treated as terminal (no bootstrap at the end of an episode).
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ class PPOConfig:
     """Clipping range of the probability ratio in the surrogate objective (values are not clipped)."""
     ent_coef: float = 0.0
     """Entropy bonus coefficient."""
+    mean_l2_coef: float = 0.0
+    """Penalty on the action distribution's squared mean (summed over dimensions, averaged over the batch).
+    For a residual it pulls the correction toward zero, the base's own action, wherever the advantages give
+    no consistent direction; 0 (the paper's) leaves the mean free."""
     vf_coef: float = 1.0
     """Value-loss coefficient."""
     max_grad_norm: float = 1.0
@@ -69,6 +73,8 @@ class PPOConfig:
                 raise ValueError(f"ppo.{name} must be >= 1, got {getattr(self, name)}")
         if self.lr_schedule not in ("cosine", "constant"):
             raise ValueError(f"ppo.lr_schedule must be `cosine` or `constant`, got {self.lr_schedule!r}")
+        if self.mean_l2_coef < 0:
+            raise ValueError(f"ppo.mean_l2_coef must be >= 0, got {self.mean_l2_coef}")
         if self.target_kl is not None and self.target_kl <= 0:
             raise ValueError(f"ppo.target_kl must be > 0 or None, got {self.target_kl}")
 
@@ -194,7 +200,8 @@ def ppo_update(
     A non-finite loss or gradient skips the step and ends the update (the same data would give the
     same result again); it is counted in `nonfinite_skipped` and never raises.
 
-    Returns diagnostics: policy_loss, value_loss, entropy, approx_kl, old_approx_kl, clipfrac,
+    Returns diagnostics: policy_loss, value_loss, entropy, mean_sq (the mean's squared norm, what
+    `cfg.mean_l2_coef` weighs), approx_kl, old_approx_kl, clipfrac,
     explained_variance, grad_norm_actor, grad_norm_critic, epochs (completed passes), updates
     (optimizer steps taken), early_stopped (1.0/0.0), nonfinite_skipped.
     """
@@ -202,6 +209,7 @@ def ppo_update(
     actor_params, critic_params = _params(optimizers[0]), _params(optimizers[1])
 
     stats = {"policy_loss": float("nan"), "value_loss": float("nan"), "entropy": float("nan"),
+             "mean_sq": float("nan"),
              "approx_kl": 0.0, "old_approx_kl": 0.0, "grad_norm_actor": float("nan"),
              "grad_norm_critic": float("nan")}
     clipfracs: list[float] = []
@@ -235,8 +243,10 @@ def ppo_update(
                 -mb_adv * ratio, -mb_adv * ratio.clamp(1 - cfg.clip_coef, 1 + cfg.clip_coef)
             ).mean()
             v_loss = 0.5 * ((critic(obs[idx]) - returns[idx]) ** 2).mean()
-            loss = pg_loss - cfg.ent_coef * entropy + cfg.vf_coef * v_loss
-            stats.update(policy_loss=pg_loss.item(), value_loss=v_loss.item(), entropy=entropy.item())
+            mean_sq = dist.mean.pow(2).sum(-1).mean()
+            loss = pg_loss - cfg.ent_coef * entropy + cfg.mean_l2_coef * mean_sq + cfg.vf_coef * v_loss
+            stats.update(policy_loss=pg_loss.item(), value_loss=v_loss.item(), entropy=entropy.item(),
+                         mean_sq=mean_sq.item())
 
             for opt in optimizers:
                 opt.zero_grad(set_to_none=True)
