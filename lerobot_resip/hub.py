@@ -114,6 +114,10 @@ def departures_from_paper(policy: ResipConfig, train: dict | None) -> list[str]:
     if policy.residual_action_dims is not None:
         items.append(f"The residual corrects action dimensions {list(policy.residual_action_dims)} only; "
                      "the paper's corrects every dimension.")
+    if policy.residual_gate_cm is not None:
+        radius, low, high = policy.residual_gate_cm
+        items.append(f"The residual acts only while the part is within {radius:g} cm of its assembled position in x and y "
+                     f"and {low:g}-{high:g} cm above it; the paper's acts at every step.")
     if policy.base_warm_start_timestep:
         items.append(f"DDIM warm-started from the previous chunk at timestep {policy.base_warm_start_timestep} "
                      "(the reference code's quirk, not in the paper's text).")

@@ -187,6 +187,34 @@ def test_mean_penalty_pulls_an_uninformed_mean_toward_zero():
     assert final[1.0] < 0.5 * initial[1.0]
 
 
+def test_the_actor_learns_only_from_the_draws_that_were_executed():
+    """With `acted`, the actor's update is the one from the executed draws alone, whatever the others'
+    advantages; the critic still learns from every sample."""
+    obs, actions, logprobs, adv, returns = _batch()
+    acted = torch.arange(len(obs)) % 3 == 0
+    cfg = PPOConfig(num_minibatches=1, update_epochs=3, target_kl=None)
+    actors = []
+    for kwargs in ({"acted": acted}, {"acted": acted, "other_advantages": 100.0}, {"subset": True}):
+        torch.manual_seed(0)
+        actor, critic = Residual(), Critic()
+        critic_before = [p.detach().clone() for p in critic.parameters()]
+        advantages = adv.clone()
+        advantages[~acted] = kwargs.get("other_advantages", advantages[~acted])
+        if kwargs.get("subset"):
+            args = (obs[acted], actions[acted], logprobs[acted], advantages[acted], returns[acted], returns[acted] * 0)
+            stats = ppo_update(actor, critic, *args, make_optimizers(actor, critic, cfg), cfg)
+            assert stats["acted_share"] == 1.0
+        else:
+            stats = ppo_update(actor, critic, obs, actions, logprobs, advantages, returns, returns * 0,
+                               make_optimizers(actor, critic, cfg), cfg, acted=acted)
+            assert stats["acted_share"] == pytest.approx(acted.float().mean().item())
+            assert any(not torch.equal(p, q) for p, q in zip(critic_before, critic.parameters(), strict=True))
+        actors.append([p.detach().clone() for p in actor.parameters()])
+    for other in actors[1:]:
+        for p, q in zip(actors[0], other, strict=True):
+            torch.testing.assert_close(p, q)
+
+
 def test_negative_mean_penalty_is_refused():
     with pytest.raises(ValueError, match="mean_l2_coef"):
         PPOConfig(mean_l2_coef=-0.1)

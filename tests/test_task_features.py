@@ -140,3 +140,49 @@ def test_a_child_that_fits_several_places_is_measured_from_the_nearest():
         offset = features(torch.zeros(1, 16), env_state, torch.zeros(1, 10))[0, :3]
 
         np.testing.assert_allclose(offset.numpy(), -100 * miss, atol=1e-4)
+
+
+def _identity_stats(policy: ResipPolicy) -> None:
+    """Normalized inputs read as raw ones, so a test can place the parts in metres."""
+    policy.task_features.set_stats({key: {"min": -torch.ones(dim), "max": torch.ones(dim)}
+                                    for key, dim in ((OBS_STATE, 16), (OBS_ENV_STATE, 14), (ACTION, 10))})
+
+
+def test_the_gate_lets_the_residual_act_only_on_the_approach_to_the_hole(base_dir):
+    """`residual_gate_cm=(1, 2, 6)`: the residual acts while the peg is within 1 cm of the hole's axis and 2-6 cm
+    above its assembled position; elsewhere the executed action is the base's exactly."""
+    policy = make_policy(base_dir, residual_gate_cm=(1.0, 2.0, 6.0))
+    _identity_stats(policy)
+    with torch.no_grad():
+        policy.residual.mean[-1].weight.normal_(std=0.5, generator=torch.Generator().manual_seed(0))  # a residual that moves actions
+    above_seat = np.array([[0.003, 0.0, 0.04],  # on the approach: acts
+                           [0.02, 0.0, 0.04],  # 2 cm off the axis
+                           [0.0, 0.0, 0.01],  # 1 cm above the seat: in the hole
+                           [0.0, 0.0, 0.07]])  # 7 cm above
+    env_state = np.tile([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], (4, 1)).astype(np.float32)  # hole at 0
+    env_state[:, :3] = above_seat + [0, 0, PEG_HALF_LENGTH]
+    batch = {OBS_STATE: torch.zeros(4, 16), OBS_ENV_STATE: torch.as_tensor(env_state)}
+
+    step = policy.act(batch)
+
+    assert step.acted.tolist() == [True, False, False, False]
+    torch.testing.assert_close(step.action[:1], policy.combine(step.base_action, step.residual)[:1])
+    assert not torch.equal(step.action[0], step.base_action[0])
+    assert torch.equal(step.action[1:], step.base_action[1:])
+    plain = make_policy(base_dir)
+    assert plain.act(batch).acted.all()  # no gate: the paper's residual, everywhere
+
+
+@pytest.mark.parametrize("gate, fragment", [((1.0, 2.0), "[radius, low, high]"), ((0.0, 1.0, 2.0), "radius > 0"),
+                                            ((1.0, 3.0, 2.0), "low < high")])
+def test_bad_gate_is_one_line_error(base_dir, gate, fragment):
+    with pytest.raises(ValueError) as excinfo:
+        make_policy(base_dir, residual_gate_cm=gate)
+    assert "\n" not in str(excinfo.value) and "residual_gate_cm" in str(excinfo.value)
+    assert fragment in str(excinfo.value)
+
+
+def test_a_gate_without_task_features_is_one_line_error(base_dir):
+    with pytest.raises(ValueError, match="needs `task_features`") as excinfo:
+        ResipConfig(base_path=str(base_dir), device="cpu", residual_gate_cm=(1.0, 2.0, 6.0))
+    assert "\n" not in str(excinfo.value)

@@ -192,6 +192,20 @@ def test_a_residual_on_chosen_dimensions_trains_only_those(base, tmp_path):
     assert trained.residual.mean[-1].weight.abs().sum() > 0  # PPO moved the mean off its zero start
 
 
+def test_a_gated_residual_that_never_acts_is_not_trained(base, tmp_path):
+    """`--policy.residual_gate_cm`: in 8-step episodes the peg never comes near the hole, so no residual draw
+    is executed; the critic's optimizer steps, the actor's mean stays at its zero start."""
+    cfg = train_cfg(base, tmp_path / "run", iterations=1)
+    cfg.policy = ResipConfig(base_path=str(base), device="cpu", push_to_hub=False, task_features="peg_in_hole",
+                             residual_gate_cm=(1.0, 1.0, 5.0))
+    train(cfg)
+    line = json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[0])
+    assert line["ppo/acted_share"] == 0.0 and line["ppo/updates"] > 0
+    trained = ResipPolicy.from_pretrained(str(tmp_path / "run" / "checkpoints" / "last" / "pretrained_model"))
+    assert trained.config.residual_gate_cm == (1.0, 1.0, 5.0)
+    assert trained.residual.mean[-1].weight.abs().sum() == 0  # ungated, PPO moves it (the test above)
+
+
 def test_eval_is_deterministic_for_the_same_seeds(base, tmp_path):
     def evaluate(seed: int, name: str) -> dict:
         cfg = EvalResidualConfig(

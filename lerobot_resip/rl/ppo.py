@@ -164,6 +164,11 @@ def _params(optimizer: torch.optim.Optimizer) -> list[Tensor]:
     return [p for group in optimizer.param_groups for p in group["params"]]
 
 
+def _mean(x: Tensor) -> Tensor:
+    """The mean, 0 for no elements (a minibatch without executed residual draws)."""
+    return x.mean() if x.numel() else x.sum()
+
+
 def explained_variance(values: Tensor, returns: Tensor) -> float:
     """1 - Var[returns - values] / Var[returns] (nan when the returns are constant)."""
     var_returns = returns.var()
@@ -184,6 +189,7 @@ def ppo_update(
     optimizers: Sequence[torch.optim.Optimizer],
     cfg: PPOConfig,
     generator: torch.Generator | None = None,
+    acted: Tensor | None = None,
 ) -> dict[str, float]:
     """Clipped-surrogate PPO epochs on a flat batch of B samples.
 
@@ -194,6 +200,9 @@ def ppo_update(
             and the rollout.
         optimizers: [actor optimizer, critic optimizer]; each one's gradients are clipped separately.
         generator: shuffles the minibatches (only matters with num_minibatches > 1).
+        acted: (B,) bool, the samples whose residual was executed (`Rollout.acted`); None: all. The
+            actor's terms (surrogate, entropy, mean penalty, KL) are taken over those only, since a draw
+            that was not executed had no effect on the return; the critic learns from every sample.
 
     Before each optimizer step the approximate KL (k3: E[(r - 1) - log r]) of the current policy to
     the rollout policy is checked: above `cfg.target_kl` the update stops without taking that step.
@@ -202,7 +211,8 @@ def ppo_update(
 
     Returns diagnostics: policy_loss, value_loss, entropy, mean_sq (the mean's squared norm, what
     `cfg.mean_l2_coef` weighs), approx_kl, old_approx_kl, clipfrac,
-    explained_variance, grad_norm_actor, grad_norm_critic, epochs (completed passes), updates
+    explained_variance, acted_share (the share of samples in the actor's terms), grad_norm_actor,
+    grad_norm_critic, epochs (completed passes), updates
     (optimizer steps taken), early_stopped (1.0/0.0), nonfinite_skipped.
     """
     batch_size = obs.shape[0]
@@ -221,29 +231,31 @@ def ppo_update(
         # Equal-sized minibatches (sizes differ by at most one): no tiny remainder minibatch whose
         # normalized advantages and KL estimate would be noise.
         for idx in torch.tensor_split(order, min(cfg.num_minibatches, batch_size)):
-            dist = actor(obs[idx])
-            new_logprob = dist.log_prob(actions[idx]).sum(-1)
-            entropy = dist.entropy().sum(-1).mean()
-            log_ratio = new_logprob - logprobs[idx]
+            idx_actor = idx if acted is None else idx[acted[idx]]  # may be empty: then the critic's step only
+            dist = actor(obs[idx_actor])
+            new_logprob = dist.log_prob(actions[idx_actor]).sum(-1)
+            log_ratio = new_logprob - logprobs[idx_actor]
             ratio = log_ratio.exp()
 
             with torch.no_grad():
-                old_approx_kl = (-log_ratio).mean()
-                approx_kl = ((ratio - 1) - log_ratio).mean()
-                clipfracs.append(float(((ratio - 1.0).abs() > cfg.clip_coef).float().mean()))
+                old_approx_kl = _mean(-log_ratio)
+                approx_kl = _mean((ratio - 1) - log_ratio)
+                if len(idx_actor):
+                    clipfracs.append(float(((ratio - 1.0).abs() > cfg.clip_coef).float().mean()))
             stats["approx_kl"], stats["old_approx_kl"] = float(approx_kl), float(old_approx_kl)
             if cfg.target_kl is not None and approx_kl > cfg.target_kl:
                 early_stopped = True
                 break
 
-            mb_adv = advantages[idx]
-            if cfg.norm_adv and len(idx) > 1:
+            mb_adv = advantages[idx_actor]
+            if cfg.norm_adv and len(idx_actor) > 1:
                 mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8)
-            pg_loss = torch.max(
+            pg_loss = _mean(torch.max(
                 -mb_adv * ratio, -mb_adv * ratio.clamp(1 - cfg.clip_coef, 1 + cfg.clip_coef)
-            ).mean()
+            ))
             v_loss = 0.5 * ((critic(obs[idx]) - returns[idx]) ** 2).mean()
-            mean_sq = dist.mean.pow(2).sum(-1).mean()
+            mean_sq = _mean(dist.mean.pow(2).sum(-1))
+            entropy = _mean(dist.entropy().sum(-1))
             loss = pg_loss - cfg.ent_coef * entropy + cfg.mean_l2_coef * mean_sq + cfg.vf_coef * v_loss
             stats.update(policy_loss=pg_loss.item(), value_loss=v_loss.item(), entropy=entropy.item(),
                          mean_sq=mean_sq.item())
@@ -273,6 +285,7 @@ def ppo_update(
     stats.update(
         clipfrac=sum(clipfracs) / max(1, len(clipfracs)),
         explained_variance=explained_variance(values, returns),
+        acted_share=1.0 if acted is None else float(acted.float().mean()),
         epochs=float(epochs),
         updates=float(updates),
         early_stopped=float(early_stopped),

@@ -52,7 +52,8 @@ class PolicyIO:
 @dataclass
 class Rollout:
     """(T, N, ...) tensors of one episode per env, on the policy's device; `valid` masks the steps
-    after an env's episode ended."""
+    after an env's episode ended, `acted` the steps where the residual was added to the base action
+    (all of them unless the policy's `residual_gate_cm` held it back)."""
 
     inputs: Tensor
     residuals: Tensor
@@ -61,6 +62,7 @@ class Rollout:
     rewards: Tensor
     dones: Tensor
     valid: Tensor
+    acted: Tensor
     success: np.ndarray
     physics_unstable: int
     nonfinite_actions: int
@@ -144,13 +146,14 @@ def collect_rollout(
             buf = {"inputs": torch.zeros(horizon, n, step.residual_input.shape[-1], device=device),
                    "residuals": torch.zeros(horizon, n, step.residual.shape[-1], device=device),
                    **{k: torch.zeros(horizon, n, device=device)
-                      for k in ("logprobs", "values", "rewards", "dones", "valid")}}
+                      for k in ("logprobs", "values", "rewards", "dones", "valid", "acted")}}
         nonfinite += int(step.nonfinite.sum())
         ended = torch.as_tensor(terminated | truncated, device=device)
         buf["inputs"][t], buf["residuals"][t] = step.residual_input, step.residual
         buf["logprobs"][t], buf["values"][t] = step.logprob, step.value
         buf["rewards"][t] = torch.as_tensor(reward, device=device) * ~done
         buf["valid"][t] = (~done).float()
+        buf["acted"][t] = step.acted.float()
         newly = (ended & ~done).cpu().numpy()
         success |= newly & info["is_success"]
         unstable += int((newly & info["physics_unstable"]).sum())

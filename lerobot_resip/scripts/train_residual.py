@@ -427,7 +427,8 @@ def train(cfg: TrainResidualConfig) -> dict:
                 (policy.residual.state_dict(), policy.critic.state_dict(), [o.state_dict() for o in optimizers])
             )
             stats = ppo_update(policy.residual_distribution, policy.value, ro.inputs[m], ro.residuals[m],
-                               ro.logprobs[m], adv[m], ret[m], ro.values[m], optimizers, cfg.ppo)
+                               ro.logprobs[m], adv[m], ret[m], ro.values[m], optimizers, cfg.ppo,
+                               acted=ro.acted[m].bool())
             if not _finite((policy.residual, policy.critic)):
                 logger.error("iteration %d: non-finite weights after the update; restored the previous ones", it)
                 policy.residual.load_state_dict(snapshot[0])

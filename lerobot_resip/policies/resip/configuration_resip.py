@@ -98,6 +98,14 @@ class ResipConfig(PreTrainedConfig):
             z), and the base action's tool target minus the tool position (x, y). Near the hole the
             insertion's correction is then a simple function of the input. Measured effect:
             docs/results/README.md ("What let PPO lift the base").
+        residual_gate_cm: None (paper): the residual acts at every step. (radius, low, high) in cm, with
+            `task_features`: it acts only while an assembly pair's child is within `radius` of its nearest
+            assembled position in x and y, and between `low` and `high` above it: on the approach to the
+            hole. Elsewhere the executed action is the base's, and PPO's actor loss counts only the steps
+            where the residual acted (the critic learns from every step). one_leg: a trained residual's
+            correction above the bore's mouth is what the insertion needs, while the same correction with
+            the stud in the bore, during the grasp-turn cycles, costs the base its successes
+            (docs/results/one_leg/README.md, "Where the residual costs the base").
         task_feature_clip_cm: the task-space offsets are clamped to +-this many cm (10: beyond that, only
             the direction matters to a correction of `action_scale` size).
         normalization_mapping: normalization per feature type; min-max for state, environment state and
@@ -125,6 +133,7 @@ class ResipConfig(PreTrainedConfig):
     obs_clip: float = 3.0
     task_features: str | None = None
     task_feature_clip_cm: float = 10.0
+    residual_gate_cm: tuple[float, float, float] | None = None
 
     normalization_mapping: dict[str, NormalizationMode] = field(
         default_factory=lambda: {
@@ -168,6 +177,15 @@ class ResipConfig(PreTrainedConfig):
             self.residual_action_dims = dims
         if self.task_features is not None:
             get_task(self.task_features)  # a one-line error naming the known tasks
+        if self.residual_gate_cm is not None:
+            gate = tuple(float(v) for v in self.residual_gate_cm)
+            if len(gate) != 3 or not all(math.isfinite(v) for v in gate) or gate[0] <= 0 or gate[1] >= gate[2]:
+                raise ValueError(
+                    f"`residual_gate_cm` must be [radius, low, high] in cm with radius > 0 and low < high, got {gate}"
+                )
+            if self.task_features is None:
+                raise ValueError("`residual_gate_cm` needs `task_features` (the task whose parts it measures)")
+            self.residual_gate_cm = gate
         if self.base_config is None and self.base_path is not None:
             self.base_config = read_base_config(self.base_path)
             self.base_dataset_repo_id = read_base_dataset_repo_id(self.base_path)

@@ -167,6 +167,7 @@ class ResipStep:
     value: Tensor | None  # (B,) critic value, when asked for
     residual_input: Tensor  # (B, D) what the residual and the critic saw
     nonfinite: Tensor  # (B,) bool: the action was not finite and the base action was executed
+    acted: Tensor  # (B,) bool: the residual was added (False where `residual_gate_cm` held it back)
 
 
 class ResipPolicy(PreTrainedPolicy):
@@ -377,6 +378,13 @@ class ResipPolicy(PreTrainedPolicy):
         `residual_action_dims` only (every dimension by default)."""
         return base_action.index_add(-1, self.residual_action_index, self.config.action_scale * residual)
 
+    def residual_acts(self, batch: dict[str, Tensor]) -> Tensor:
+        """(B,) bool: where the residual acts this step (everywhere unless `residual_gate_cm`)."""
+        env_state = batch[OBS_ENV_STATE]
+        if self.config.residual_gate_cm is None:
+            return torch.ones(len(env_state), dtype=torch.bool, device=env_state.device)
+        return self.task_features.near_assembly(env_state, *self.config.residual_gate_cm)
+
     @torch.no_grad()
     def act(
         self,
@@ -390,7 +398,8 @@ class ResipPolicy(PreTrainedPolicy):
         """One control step for a batch of envs, in the normalized space: the base action (per-env
         queues, see `base_action`), the residual's mean (`deterministic`) or a sample `mean + std *
         noise` (noise drawn from `generator` when not given), the executed action `base +
-        action_scale * residual` (an env whose action is not finite executes its base action), the
+        action_scale * residual` (an env whose action is not finite, or where `residual_gate_cm` holds
+        the residual back, executes its base action), the
         residual's log-prob and, `with_value`, the critic's value. The one action path of ResiP:
         `select_action` (lerobot-eval), evaluation and PPO rollouts all take it."""
         base = self.base_action(batch, generator=generator, active=active)
@@ -403,9 +412,10 @@ class ResipPolicy(PreTrainedPolicy):
                 noise = torch.randn(dist.mean.shape, generator=generator, dtype=dist.mean.dtype,
                                     device=dist.mean.device)
             residual = dist.mean + dist.stddev * noise
+        acted = self.residual_acts(batch)
         action = self.combine(base, residual)
         nonfinite = ~torch.isfinite(action).all(-1)
-        action = torch.where(nonfinite[:, None], base, action)
+        action = torch.where((nonfinite | ~acted)[:, None], base, action)
         return ResipStep(
             action=action,
             base_action=base,
@@ -415,6 +425,7 @@ class ResipPolicy(PreTrainedPolicy):
             value=self.value(residual_input) if with_value else None,
             residual_input=residual_input,
             nonfinite=nonfinite,
+            acted=acted,
         )
 
     # ---- LeRobot policy interface -------------------------------------------------------------------

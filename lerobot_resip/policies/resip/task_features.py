@@ -97,17 +97,29 @@ class TaskFeatures(nn.Module):
         low, high = getattr(self, f"{name}_min"), getattr(self, f"{name}_max")
         return (x + 1) / 2 * (high - low) + low
 
-    def forward(self, state: Tensor, env_state: Tensor, base_action: Tensor) -> Tensor:
-        state, base_action = self._raw(state, "state"), self._raw(base_action.to(state.dtype), "action")
+    def child_offsets(self, env_state: Tensor) -> Tensor:
+        """(B, pairs, 3) each pair's nearest assembled child position minus the child's position, m."""
         poses = self._raw(env_state, "env").reshape(len(env_state), -1, PART_POSE_DIM)
-        features = []
+        offsets = []
         batch, places = len(poses), 1 + self.other_positions.shape[1]
         for pair, (child, parent) in enumerate(zip(self.child, self.parent, strict=True)):
             parent_pose = poses[:, parent].repeat_interleave(places, dim=0)
             relative = torch.cat([self.relative_pos[pair, None], self.other_positions[pair]])  # (K, 3), parent frame
             goals = parent_pose[:, :3] + _rotate(parent_pose[:, 3:], relative.repeat(batch, 1))
-            offsets = goals.reshape(batch, places, 3) - poses[:, child, None, :3]
-            nearest = offsets.norm(dim=-1).argmin(dim=1)
-            features.append(offsets[torch.arange(batch), nearest])
-        features.append(base_action[:, TOOL_XY] - state[:, TOOL_XY])
+            to_goal = goals.reshape(batch, places, 3) - poses[:, child, None, :3]
+            nearest = to_goal.norm(dim=-1).argmin(dim=1)
+            offsets.append(to_goal[torch.arange(batch), nearest])
+        return torch.stack(offsets, dim=1)
+
+    def near_assembly(self, env_state: Tensor, radius_cm: float, low_cm: float, high_cm: float) -> Tensor:
+        """(B,) bool: some pair's child is within `radius_cm` of its nearest assembled position in x, y and
+        between `low_cm` and `high_cm` above it (`ResipConfig.residual_gate_cm`)."""
+        offsets = 100 * self.child_offsets(env_state)
+        above = -offsets[..., 2]
+        near = (offsets[..., :2].norm(dim=-1) < radius_cm) & (above > low_cm) & (above < high_cm)
+        return near.any(dim=1)
+
+    def forward(self, state: Tensor, env_state: Tensor, base_action: Tensor) -> Tensor:
+        state, base_action = self._raw(state, "state"), self._raw(base_action.to(state.dtype), "action")
+        features = [self.child_offsets(env_state).flatten(1), base_action[:, TOOL_XY] - state[:, TOOL_XY]]
         return (100 * torch.cat(features, dim=-1)).clamp(-self.clip_cm, self.clip_cm)

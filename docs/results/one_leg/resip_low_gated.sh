@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# O30: O28 (resip_low_xy_dims.sh: a residual on the tool's x and y only, log-std -2 held for 6 steps, actor lr
+# 1e-4, expert-started episodes) with the residual gated to the approach (`--policy.residual_gate_cm`): it acts
+# only while the leg is within 2 cm of a hole's axis and 2.5-8.5 cm above its seated position (the stud's end
+# from the bore's mouth to 6 cm above it), and PPO's actor learns from those steps only. residual_gate.py showed
+# where O29's residual costs the base its successes: acting only above the mouth it keeps them (21 of 64 from
+# `carry`, the base alone 20), acting only with the stud in the bore, during the grasp-turn cycles, it loses a
+# third (14 of 64).
+# Re-running it continues the run from its last checkpoint; NUM_ITERATIONS raises the total.
+# Run from the repository root. Output: outputs/one_leg_resip/low_gated (git-ignored).
+set -euo pipefail
+export OUT_DIR=${OUT_DIR:-outputs/one_leg_resip/low_gated}
+export HOLD_STEPS=6 LOG_STD=-2 ACTOR_LR=${ACTOR_LR:-0.0001}
+export MORE_ARGS="--policy.residual_action_dims=[0,1] --policy.residual_gate_cm=[2,2.5,8.5]"
+exec "$(dirname "$0")/resip_low_expert_start.sh"
