@@ -21,16 +21,14 @@ import numpy as np
 import torch
 
 from lerobot_resip.envs import sim as sim_module
-from lerobot_resip.policies.resip.modeling_resip import ResipPolicy
 from lerobot_resip.rl.ppo import compute_gae
-from lerobot_resip.rl.rollout import PolicyIO
 from lerobot_resip.scripts import train_residual
+from policy_capture import capture_policy_steps
 from stud_geometry import oracle_region
 
-last = {"t": -1}  # the rollout's step index, this step's policy output and its env actions
+last = capture_policy_steps()  # "t" is the rollout's step index: reset sets it to -1
 records = []  # (t, env, correction along the oracle's direction in m, |o| in m) per acted step in the region
 captured = {}
-original_act, original_env_action = ResipPolicy.act, PolicyIO.env_action
 original_step, original_reset = sim_module.BatchedAssemblySim.step, sim_module.BatchedAssemblySim.reset
 
 
@@ -41,19 +39,6 @@ class Captured(Exception):
     """The first rollout's advantages are in: stop before the update."""
 
 
-def act(self, *args, **kwargs):
-    last["step"] = step = original_act(self, *args, **kwargs)
-    last["t"] += 1
-    return step
-
-
-def env_action(self, action):
-    out = original_env_action(self, action)
-    if "step" in last and action is last["step"].action:
-        last["executed"], last["base"] = out, original_env_action(self, last["step"].base_action)
-    return out
-
-
 def reset(self, *args, **kwargs):
     last["t"] = -1
     return original_reset(self, *args, **kwargs)
@@ -61,7 +46,7 @@ def reset(self, *args, **kwargs):
 
 def step(self, action, active=None):
     if "executed" in last:
-        executed, base = np.asarray(last.pop("executed"), np.float64), np.asarray(last.pop("base"), np.float64)
+        executed, base = last.pop("executed"), last.pop("base")
         near, tool, lateral = oracle_region(self.observation(), executed[:, 9])
         playing = np.ones(len(near), dtype=bool) if active is None else np.asarray(active, dtype=bool)
         acted = last["step"].acted.cpu().numpy()
@@ -89,7 +74,6 @@ def correlation(x: np.ndarray, y: np.ndarray, envs: np.ndarray, draws: int = 200
     return {"r": round(r(np.arange(len(x))), 3), "ci95": [round(float(v), 3) for v in np.nanpercentile(boot, [2.5, 97.5])]}
 
 
-ResipPolicy.act, PolicyIO.env_action = act, env_action
 sim_module.BatchedAssemblySim.step, sim_module.BatchedAssemblySim.reset = step, reset
 train_residual.compute_gae = gae
 start = time.perf_counter()

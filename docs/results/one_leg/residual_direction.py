@@ -20,31 +20,18 @@ from pathlib import Path
 import numpy as np
 
 from lerobot_resip.envs import sim as sim_module
-from lerobot_resip.policies.resip.modeling_resip import ResipPolicy
-from lerobot_resip.rl.rollout import PolicyIO
+from policy_capture import capture_policy_steps
 from stud_geometry import oracle_region
 
-last = {}  # this control step's policy output: the ResipStep, then its env actions with and without the residual
-original_act, original_env_action, original_step = ResipPolicy.act, PolicyIO.env_action, sim_module.BatchedAssemblySim.step
+last = capture_policy_steps()
+original_step = sim_module.BatchedAssemblySim.step
 pairs = []  # (r, o) per compared step, metres
 elsewhere = []  # |r| (metres) at the policy's other steps
 
 
-def act(self, *args, **kwargs):
-    last["step"] = step = original_act(self, *args, **kwargs)
-    return step
-
-
-def env_action(self, action):
-    out = original_env_action(self, action)
-    if "step" in last and action is last["step"].action:
-        last["executed"], last["base"] = out, original_env_action(self, last["step"].base_action)
-    return out
-
-
 def step(self, action, active=None):
     if "executed" in last:
-        executed, base = np.asarray(last.pop("executed"), np.float64), np.asarray(last.pop("base"), np.float64)
+        executed, base = last.pop("executed"), last.pop("base")
         near, tool, lateral = oracle_region(self.observation(), executed[:, 9])
         played = np.isclose(np.asarray(action, np.float64)[:, :2], executed[:, :2]).all(axis=1)
         near &= played
@@ -55,7 +42,7 @@ def step(self, action, active=None):
     return original_step(self, action, active)
 
 
-ResipPolicy.act, PolicyIO.env_action, sim_module.BatchedAssemblySim.step = act, env_action, step
+sim_module.BatchedAssemblySim.step = step
 runpy.run_path(str(Path(__file__).with_name("handover.py")), run_name="__main__")  # prints handover.py's line
 r, o = (np.array([p[i] for p in pairs]).reshape(-1, 2) for i in (0, 1))
 dot = (r * o).sum(axis=1)

@@ -23,33 +23,20 @@ from pathlib import Path
 import numpy as np
 
 from lerobot_resip.envs import sim as sim_module
-from lerobot_resip.policies.resip.modeling_resip import ResipPolicy
-from lerobot_resip.rl.rollout import PolicyIO
+from policy_capture import capture_policy_steps
 from stud_geometry import STUD_LENGTH, oracle_region, stud_offsets
 
 GATE = os.environ.get("RESIDUAL_GATE", "all")
 GATES = ("all", "region", "outside", "approach", "bore", "none")
 if GATE not in GATES:
     sys.exit(f"RESIDUAL_GATE must be one of {', '.join(GATES)}, not {GATE!r}")
-last = {}  # this control step's policy output: the ResipStep, then its env action without the residual
-original_act, original_env_action, original_step = ResipPolicy.act, PolicyIO.env_action, sim_module.BatchedAssemblySim.step
-
-
-def act(self, *args, **kwargs):
-    last["step"] = step = original_act(self, *args, **kwargs)
-    return step
-
-
-def env_action(self, action):
-    out = original_env_action(self, action)
-    if "step" in last and action is last["step"].action:
-        last["executed"], last["base"] = out, original_env_action(self, last["step"].base_action)
-    return out
+last = capture_policy_steps()
+original_step = sim_module.BatchedAssemblySim.step
 
 
 def step(self, action, active=None):
     if "executed" in last:
-        executed, base = np.asarray(last.pop("executed"), np.float64), np.asarray(last.pop("base"), np.float64)
+        executed, base = last.pop("executed"), last.pop("base")
         action = np.array(action, dtype=np.float64, copy=True)
         played = np.isclose(action[:, :2], executed[:, :2]).all(axis=1)  # the policy's envs, not the expert's
         obs = self.observation()
@@ -63,6 +50,6 @@ def step(self, action, active=None):
     return original_step(self, action, active)
 
 
-ResipPolicy.act, PolicyIO.env_action, sim_module.BatchedAssemblySim.step = act, env_action, step
+sim_module.BatchedAssemblySim.step = step
 print(f"residual gate: {GATE}", file=sys.stderr)
 runpy.run_path(str(Path(__file__).with_name("handover.py")), run_name="__main__")  # prints handover.py's line
