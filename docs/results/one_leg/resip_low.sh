@@ -27,6 +27,6 @@ fi
   --env.type=furniture --env.task=one_leg --env.randomness=low --policy.task_features=one_leg \
   --policy.base_num_inference_steps=16 --policy.n_action_steps=${N_ACTION_STEPS:-24} \
   --policy.base_noise_scale=0 --policy.init_log_std=${INIT_LOG_STD:--3.5} \
-  --num_envs=64 --num_iterations=$iterations --seed=0 \
+  --num_envs=${NUM_ENVS:-64} --num_iterations=$iterations --seed=0 \
   --ppo.num_minibatches=4 --ppo.actor_lr=${ACTOR_LR:-0.00003} --ppo.lr_schedule=constant \
   --eval_every=${EVAL_EVERY:-20} --eval_episodes=128 --output_dir=$out ${EXTRA_ARGS:-}
