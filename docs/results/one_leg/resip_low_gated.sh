@@ -8,7 +8,8 @@
 # third (14 of 64). GAE_LAMBDA=1 (O31; output .../low_gated_lambda1) credits every draw with its episode's outcome less
 # the critic's value: over 512 episodes the approach's draws correlate with that at +0.042 and with GAE at 0.95
 # (the default, O30) at -0.033 (advantage_direction.py).
-# GATE_CM replaces the gate (resip_low_landing.sh, O32).
+# GATE_CM replaces the gate for a new run; give it its own OUT_DIR, since a run that resumes keeps its saved gate
+# (resip_low_landing.sh, O32).
 # Re-running it continues the run from its last checkpoint; NUM_ITERATIONS raises the total.
 # Run from the repository root. Output: outputs/one_leg_resip/low_gated (git-ignored).
 set -euo pipefail
