@@ -108,6 +108,9 @@ def departures_from_paper(policy: ResipConfig, train: dict | None) -> list[str]:
     if policy.task_features:
         items.append(f"The residual and the critic also see task-space offsets in cm "
                      f"(`task_features={policy.task_features}`); the paper's see the normalized state and base action only.")
+    if policy.residual_inputs != "all":
+        items.append(f"The residual actor sees the task-space offsets only (`residual_inputs={policy.residual_inputs}`); "
+                     "the paper's sees what its critic sees.")
     if policy.init_log_std_per_dim is not None:
         items.append(f"The residual's initial log-std is set per action dimension, {list(policy.init_log_std_per_dim)} "
                      f"(paper: {PAPER_RESIDUAL['init_log_std']} for every dimension).")

@@ -214,16 +214,17 @@ def test_card_without_a_published_base_or_evaluations_still_parses(tmp_path):
     assert "resip" in parsed.data.tags
 
 
-def test_card_states_a_per_dimension_log_std_the_residuals_dimensions_and_its_gate(tmp_path):
+def test_card_states_a_per_dimension_log_std_the_residuals_dimensions_inputs_and_gate(tmp_path):
     log_std = (-2.0, -2.0, *[-4.0] * 8)
     config = ResipConfig(base_path=str(make_tiny_base(tmp_path)), device="cpu", push_to_hub=False,
                          init_log_std_per_dim=log_std, residual_action_dims=(0, 1), task_features="peg_in_hole",
-                         residual_gate_cm=(2.0, 2.5, 8.5))
+                         residual_gate_cm=(2.0, 2.5, 8.5), residual_inputs="task_features")
     text = str(resip_model_card(config, REPO_ID))
     assert f"log-std {list(log_std)}" in text
     assert f"initial log-std is set per action dimension, {list(log_std)} (paper: -1.0" in text
     assert "corrects action dimensions [0, 1] only" in text
     assert "acts only while the part is within 2 cm of its assembled position in x and y and 2.5-8.5 cm above it" in text
+    assert "actor sees the task-space offsets only (`residual_inputs=task_features`)" in text
 
 
 def test_collect_pushes_the_dataset_with_its_card(tmp_path, monkeypatch):

@@ -186,3 +186,42 @@ def test_a_gate_without_task_features_is_one_line_error(base_dir):
     with pytest.raises(ValueError, match="needs `task_features`") as excinfo:
         ResipConfig(base_path=str(base_dir), device="cpu", residual_gate_cm=(1.0, 2.0, 6.0))
     assert "\n" not in str(excinfo.value)
+
+
+def test_an_actor_on_the_task_features_only_ignores_every_other_input_and_survives_save_load(tmp_path, base_dir):
+    """`residual_inputs=task_features`: the actor's mean depends on the task-space offsets only; the critic
+    still sees every input."""
+    policy = make_policy(base_dir, residual_inputs="task_features")
+    _identity_stats(policy)
+    assert policy.residual.mean[0].in_features == policy.task_features.dim == 5
+    assert policy.critic.net[0].in_features > policy.task_features.dim
+    with torch.no_grad():
+        policy.residual.mean[-1].weight.normal_(std=0.5, generator=torch.Generator().manual_seed(0))
+        policy.critic.net[-1].weight.normal_(std=0.5, generator=torch.Generator().manual_seed(1))
+    batch = {OBS_STATE: torch.zeros(2, 16), OBS_ENV_STATE: torch.zeros(2, 14)}
+    batch[OBS_ENV_STATE][1, 3:7] = 0.5  # the peg's orientation: not a task feature
+    batch[OBS_STATE][1, 9:] = 0.5  # the gripper and the rest of the state past the tool's pose
+    base_action = torch.zeros(2, 10)
+    inputs = policy.residual_input(batch, base_action)
+    assert not torch.equal(inputs[0], inputs[1])
+    torch.testing.assert_close(policy.task_features(batch[OBS_STATE], batch[OBS_ENV_STATE], base_action)[1],
+                               policy.task_features(batch[OBS_STATE], batch[OBS_ENV_STATE], base_action)[0])
+
+    mean = policy.residual_distribution(inputs).mean
+    assert mean.abs().sum() > 0
+    torch.testing.assert_close(mean[1], mean[0])
+    assert policy.value(inputs)[0] != policy.value(inputs)[1]
+
+    policy.save_pretrained(tmp_path / "resip")
+    loaded = ResipPolicy.from_pretrained(tmp_path / "resip")
+    assert loaded.config.residual_inputs == "task_features"
+    torch.testing.assert_close(loaded.residual_distribution(inputs).mean, mean)
+
+
+@pytest.mark.parametrize("overrides, fragment", [({"residual_inputs": "state"}, "'all' or 'task_features'"),
+                                                 ({"residual_inputs": "task_features", "task_features": None},
+                                                  "needs `task_features`")])
+def test_bad_residual_inputs_is_one_line_error(base_dir, overrides, fragment):
+    with pytest.raises(ValueError) as excinfo:
+        ResipConfig(base_path=str(base_dir), device="cpu", **{"task_features": "peg_in_hole", **overrides})
+    assert "\n" not in str(excinfo.value) and "residual_inputs" in str(excinfo.value) and fragment in str(excinfo.value)

@@ -8,13 +8,13 @@
 # third (14 of 64). GAE_LAMBDA=1 (O31; output .../low_gated_lambda1) credits every draw with its episode's outcome less
 # the critic's value: over 512 episodes the approach's draws correlate with that at +0.042 and with GAE at 0.95
 # (the default, O30) at -0.033 (advantage_direction.py).
-# GATE_CM replaces the gate for a new run; give it its own OUT_DIR, since a run that resumes keeps its saved gate
-# (resip_low_landing.sh, O32).
+# MORE_ARGS adds trainer flags (resip_low_task_inputs.sh, O33). GATE_CM replaces the gate for a new run; give it its
+# own OUT_DIR, since a run that resumes keeps its saved gate (resip_low_landing.sh, O32).
 # Re-running it continues the run from its last checkpoint; NUM_ITERATIONS raises the total.
 # Run from the repository root. Output: outputs/one_leg_resip/low_gated (git-ignored).
 set -euo pipefail
 lambda=${GAE_LAMBDA:-0.95}
 export OUT_DIR=${OUT_DIR:-outputs/one_leg_resip/low_gated$([ "$lambda" = 0.95 ] || echo _lambda$lambda)}
 export HOLD_STEPS=6 LOG_STD=-2 ACTOR_LR=${ACTOR_LR:-0.0001}
-export MORE_ARGS="--policy.residual_action_dims=[0,1] --policy.residual_gate_cm=${GATE_CM:-[2,2.5,8.5]} --ppo.gae_lambda=$lambda"
+export MORE_ARGS="--policy.residual_action_dims=[0,1] --policy.residual_gate_cm=${GATE_CM:-[2,2.5,8.5]} --ppo.gae_lambda=$lambda ${MORE_ARGS:-}"
 exec "$(dirname "$0")/resip_low_expert_start.sh"

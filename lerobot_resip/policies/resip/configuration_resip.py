@@ -106,6 +106,12 @@ class ResipConfig(PreTrainedConfig):
             correction above the bore's mouth is what the insertion needs, while the same correction with
             the stud in the bore, during the grasp-turn cycles, costs the base its successes
             (docs/results/one_leg/README.md, "Where the residual costs the base").
+        residual_inputs: "all" (paper): the residual actor sees everything the critic sees. "task_features":
+            the actor sees the task-space offsets only (the critic still sees everything, as its value needs
+            the task's stage). The correction an insertion needs is a function of those few offsets, and an
+            actor fitted to every input learns, from the few hundred episodes of an update, directions that
+            depend on inputs the correction does not (one_leg: a third of its steps pointed away from the
+            hole's axis; docs/results/one_leg/README.md, "The residual on the task features only").
         task_feature_clip_cm: the task-space offsets are clamped to +-this many cm (10: beyond that, only
             the direction matters to a correction of `action_scale` size).
         normalization_mapping: normalization per feature type; min-max for state, environment state and
@@ -134,6 +140,7 @@ class ResipConfig(PreTrainedConfig):
     task_features: str | None = None
     task_feature_clip_cm: float = 10.0
     residual_gate_cm: tuple[float, float, float] | None = None
+    residual_inputs: str = "all"
 
     normalization_mapping: dict[str, NormalizationMode] = field(
         default_factory=lambda: {
@@ -186,6 +193,10 @@ class ResipConfig(PreTrainedConfig):
             if self.task_features is None:
                 raise ValueError("`residual_gate_cm` needs `task_features` (the task whose parts it measures)")
             self.residual_gate_cm = gate
+        if self.residual_inputs not in ("all", "task_features"):
+            raise ValueError(f"`residual_inputs` must be 'all' or 'task_features', got {self.residual_inputs!r}")
+        if self.residual_inputs == "task_features" and self.task_features is None:
+            raise ValueError("`residual_inputs=task_features` needs `task_features` (the task whose offsets it sees)")
         if self.base_config is None and self.base_path is not None:
             self.base_config = read_base_config(self.base_path)
             self.base_dataset_repo_id = read_base_dataset_repo_id(self.base_path)

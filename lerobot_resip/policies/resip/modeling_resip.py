@@ -235,8 +235,10 @@ class ResipPolicy(PreTrainedPolicy):
                     f"got {len(config.init_log_std_per_dim)}"
                 )
             init_log_std = tuple(config.init_log_std_per_dim[d] for d in residual_dims)
+        # With `residual_inputs=task_features` the actor reads the last columns of the residual input only.
+        actor_in_dim = self.task_features.dim if config.residual_inputs == "task_features" else in_dim
         self.residual = ResidualActor(
-            in_dim, len(residual_dims), config.residual_hidden_dims, init_log_std, config.learn_log_std
+            actor_in_dim, len(residual_dims), config.residual_hidden_dims, init_log_std, config.learn_log_std
         )
         self.critic = Critic(in_dim, config.critic_hidden_dims)
 
@@ -367,6 +369,8 @@ class ResipPolicy(PreTrainedPolicy):
 
     def residual_distribution(self, residual_input: Tensor) -> Normal:
         """Gaussian over the UNSCALED residual (PPO's log-probs are taken under it)."""
+        if self.config.residual_inputs == "task_features":
+            residual_input = residual_input[:, -self.task_features.dim:]
         return self.residual(residual_input)
 
     def value(self, residual_input: Tensor) -> Tensor:
