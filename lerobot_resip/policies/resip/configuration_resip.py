@@ -111,7 +111,7 @@ class ResipConfig(PreTrainedConfig):
             the task's stage). The correction an insertion needs is a function of those few offsets, and an
             actor fitted to every input learns, from the few hundred episodes of an update, directions that
             depend on inputs the correction does not (one_leg: a third of its steps pointed away from the
-            hole's axis; docs/results/one_leg/README.md, "The residual on the task features only").
+            hole's axis; docs/results/one_leg/README.md, "The residual actor on the task features only").
         task_feature_clip_cm: the task-space offsets are clamped to +-this many cm (10: beyond that, only
             the direction matters to a correction of `action_scale` size).
         normalization_mapping: normalization per feature type; min-max for state, environment state and
