@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# O34: O33 (resip_low_task_inputs.sh: the residual actor on the five task-space offsets, x, y only, log-std -2 held for
+# 6 steps, GAE's lambda 1, 128 envs an update) with O30's wider gate: the residual acts while the leg is within 2 cm of
+# a hole's axis and 2.5-8.5 cm above its seated position (the stud's end from the bore's mouth to 6 cm above it), not
+# only in the last 2 cm. O33 learned the landing (from `carry`, 15 of 32 against the base's 10) but the last 2 cm
+# cap what a residual can add; O23's correction over these 6 cm lifts the base to 50.8%, over the last 20 mm to 43.8%
+# (O23g). O30 with this gate and an actor on every input pushed the stud away from the axis (gain -0.20).
+# Re-running it continues the run from its last checkpoint; NUM_ITERATIONS raises the total.
+# Run from the repository root. Output: outputs/one_leg_resip/low_task_inputs_approach (git-ignored).
+set -euo pipefail
+export OUT_DIR=${OUT_DIR:-outputs/one_leg_resip/low_task_inputs_approach} GATE_CM="[2,2.5,8.5]" GAE_LAMBDA=1 NUM_ENVS=128
+export MORE_ARGS="--policy.residual_inputs=task_features"
+exec "$(dirname "$0")/resip_low_gated.sh"
