@@ -6,7 +6,8 @@
 # resip_low.sh; about 10 minutes on a 2-core CPU (15 at 8 actions per chunk).
 # N_ACTION_STEPS=8 OUT_DIR=outputs/one_leg_resip/low evaluates O16 (files resip_low_*); the default, O19;
 # OUT_DIR=outputs/one_leg_resip/low_expert_start NAME=resip_low_expert_start, O20 (resip_low_expert_start.sh).
-# The base's perturbed evaluation is skipped when its file is here (delete it to run it again).
+# The base's perturbed evaluation is skipped when its file is here (delete it to run it again). BASE_JSON names
+# the base's file (without .json) for a base rebuilt on another CPU, whose weights differ.
 set -euo pipefail
 OUT=docs/results/one_leg
 run=${OUT_DIR:-outputs/one_leg_resip/low_na24}
@@ -14,6 +15,7 @@ actions=${N_ACTION_STEPS:-24}
 if [ "$actions" = 8 ]; then base_json=base_low_o12_16k_ddim16 name=resip_low
 else base_json=base_low_o12_ddim16_na$actions name=resip_low_na$actions; fi
 name=${NAME:-$name}
+base_json=${BASE_JSON:-$base_json}
 export HF_HUB_OFFLINE=1 MUJOCO_GL=egl
 evaluate() {  # evaluate <checkpoint> <perturb: true|false> <output JSON>
   .venv/bin/lerobot-resip-eval --policy.path=$1 --env.type=furniture --env.task=one_leg --env.randomness=low \

@@ -5,6 +5,8 @@
 # only in the last 2 cm. O33 learned the landing (from `carry`, 15 of 32 against the base's 10) but the last 2 cm
 # cap what a residual can add; O23's correction over these 6 cm lifts the base to 50.8%, over the last 20 mm to 43.8%
 # (O23g). O30 with this gate and an actor on every input pushed the stud away from the axis (gain -0.20).
+# O35 is this script from scratch with OUT_DIR=outputs/one_leg_resip/low_task_inputs_approach_epyc, over O12 rebuilt by
+# release_study.sh on another CPU (its weights differ; resip_low_eval.sh's BASE_JSON names that base's file).
 # Re-running it continues the run from its last checkpoint; NUM_ITERATIONS raises the total.
 # Run from the repository root. Output: outputs/one_leg_resip/low_task_inputs_approach (git-ignored).
 set -euo pipefail
