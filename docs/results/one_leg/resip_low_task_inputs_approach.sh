@@ -8,7 +8,8 @@
 # O35 is this script from scratch with OUT_DIR=outputs/one_leg_resip/low_task_inputs_approach_epyc, over O12 rebuilt by
 # release_study.sh on another CPU (its weights differ; resip_low_eval.sh's BASE_JSON names that base's file).
 # O36 is this script from scratch with OUT_DIR=outputs/one_leg_resip/low_task_inputs_approach_xeon over O12 rebuilt on
-# an Intel Xeon, where the rebuild gives O12's weights back; its first 12 iterations repeat O34's metrics exactly.
+# an Intel Xeon, where the rebuild gives O12's weights back (its first 12 iterations repeat O34's metrics exactly), with
+# NUM_ITERATIONS=60 (the actor's learning rate is constant after its warm-up, so the total does not change the run).
 # Re-running it continues the run from its last checkpoint; NUM_ITERATIONS raises the total.
 # Run from the repository root. Output: outputs/one_leg_resip/low_task_inputs_approach (git-ignored).
 set -euo pipefail
